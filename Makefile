@@ -1,0 +1,56 @@
+# Two set-up commands on a fresh machine: `make run` and `make test`. Everything else is optional.
+SHELL := /bin/bash
+PYTHON_BOOT ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+LANDING ?= $(or $(CW_LANDING_DIR),data/landing)
+WAREHOUSE ?= $(or $(CW_WAREHOUSE_DIR),data/warehouse)
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+.PHONY: install run demo test test-fast lint ui docs bench lock clean
+
+install: $(STAMP)
+
+$(STAMP): requirements/requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.8
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements/requirements.lock
+	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
+	touch $(STAMP)
+
+$(LANDING): | $(STAMP)
+	$(PY) -m orchestration demo-data --out $(LANDING)
+
+demo: $(LANDING)
+
+run: $(STAMP) $(LANDING)
+	@mkdir -p $(DAGSTER_HOME)
+	$(PY) -m orchestration run --landing $(LANDING) --warehouse $(WAREHOUSE)
+
+test: $(STAMP)
+	@mkdir -p $(DAGSTER_HOME)
+	$(PY) -m pytest -q
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow and not compat and not browser"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check orchestration tests
+	$(VENV)/bin/sqlfluff lint dbt_project/models
+
+ui: $(STAMP)
+	@mkdir -p $(DAGSTER_HOME)
+	$(VENV)/bin/dagster dev -w workspace.yaml
+
+docs: $(STAMP)
+	$(PY) -m orchestration docs
+
+bench: $(STAMP)
+	$(PY) -m orchestration.bench
+
+lock:
+	$(VENV)/bin/uv pip compile requirements/requirements.in -p 3.11 -o requirements/requirements.lock
+
+clean:
+	rm -rf data .dagster_home dbt_project/target dbt_project/logs

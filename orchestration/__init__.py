@@ -1,0 +1,1 @@
+"""Customer classification warehouse: Dagster orchestration of ingestion, dbt, checks and publishing."""
