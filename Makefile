@@ -24,8 +24,11 @@ $(LANDING): | $(STAMP)
 
 demo: $(LANDING)
 
-run: $(STAMP) $(LANDING)
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	@mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+run: $(STAMP) $(LANDING) $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m orchestration run --landing $(LANDING) --warehouse $(WAREHOUSE)
 
 test: $(STAMP)
@@ -39,8 +42,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check orchestration tests
 	$(VENV)/bin/sqlfluff lint dbt_project/models
 
-ui: $(STAMP)
-	@mkdir -p $(DAGSTER_HOME)
+ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/dagster dev -w workspace.yaml
 
 docs: $(STAMP)

@@ -1,0 +1,84 @@
+"""`python -m orchestration <command>`: demo-data, run, explain, docs.
+
+Every command turns expected failures into one clear message and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+EXIT_FAILED_CHECKS = 1
+EXIT_ERROR = 2
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m orchestration", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo-data", help="write a realistic landing directory (all nine feeds)")
+    demo.add_argument("--out", type=Path, required=True)
+    demo.add_argument("--customers", type=int, default=2000)
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--start", type=_date, default=date(2024, 1, 1))
+    demo.add_argument("--end", type=_date, default=date(2025, 12, 31))
+
+    run = sub.add_parser("run", help="one gated run: ingest, build, check, publish")
+    run.add_argument("--landing", type=Path, help="landing directory (default: CW_LANDING_DIR or data/landing)")
+    run.add_argument("--warehouse", type=Path, help="warehouse directory (default: CW_WAREHOUSE_DIR or data/warehouse)")
+    run.add_argument("--as-of", type=_date, help="as-of date D (default: CW_AS_OF or the latest order date)")
+
+    explain = sub.add_parser("explain", help="trace one customer's classification back to the file rows")
+    explain.add_argument("--customer", required=True, help="customer_key, or a source id (CRM account / ERP customer no)")
+    explain.add_argument("--as-of", type=_date)
+    explain.add_argument("--warehouse", type=Path)
+
+    sub.add_parser("docs", help="build the dbt documentation site (static, offline)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "demo-data":
+            from orchestration.demo import write_demo_landing
+
+            summary = write_demo_landing(args.out, customers=args.customers, seed=args.seed, start=args.start,
+                                         end=args.end)
+            print(f"demo landing directory written to {args.out}")
+            for key, value in summary.items():
+                print(f"  {key}: {value}")
+            return 0
+        if args.command == "run":
+            from orchestration.runner import run_pipeline
+            from orchestration.settings import Settings
+
+            settings = Settings.from_env().override(landing_dir=args.landing, warehouse_dir=args.warehouse,
+                                                    as_of=args.as_of)
+            return run_pipeline(settings)
+        if args.command == "explain":
+            from orchestration.explain import explain_customer
+            from orchestration.settings import Settings
+
+            settings = Settings.from_env().override(warehouse_dir=args.warehouse)
+            return explain_customer(settings, args.customer, args.as_of)
+        if args.command == "docs":
+            from orchestration.docs import build_docs
+
+            return build_docs()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:  # the promise: a clear message, never a traceback
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_ERROR

@@ -1,0 +1,107 @@
+"""dbt models as Dagster assets (dagster-dbt): one `dbt build` per run, tests become asset checks.
+
+The as-of date D and the run id reach dbt as vars. Every dbt test result is also written to
+`audit.check_results` once dbt has exited (dbt holds the DuckDB file while it runs).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from orchestration.feeds import ORDER_LINES
+from orchestration.quality.results import record_check_result
+from orchestration.resources import RunParameters, WarehouseResource
+from orchestration.transform.project import DBT_PROJECT, TRANSLATOR, ensure_manifest
+
+# Unit tests are for `make test`; a nightly run builds models and runs data tests only.
+DBT_BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
+
+
+def resolve_as_of(run_params: RunParameters, warehouse: WarehouseResource) -> date:
+    """D from the run's parameters, else the latest order date in the raw zone, else today."""
+    if run_params.as_of:
+        return date.fromisoformat(run_params.as_of)
+    glob = warehouse.raw_dir / ORDER_LINES.folder / "*.parquet"
+    try:
+        latest = duckdb.sql(f"select max(order_date) from read_parquet('{glob}', union_by_name = true)").fetchone()[0]
+    except duckdb.Error:
+        latest = None
+    return latest or date.today()
+
+
+@contextmanager
+def dbt_environment(warehouse: WarehouseResource) -> Iterator[None]:
+    """The dbt subprocess reads its connection from `CW_*` (profiles.yml); give it the resource's."""
+    wanted = {"CW_WAREHOUSE_DIR": str(warehouse.root.resolve()), "CW_DUCKDB_THREADS": str(warehouse.threads),
+              "CW_DUCKDB_MEMORY_LIMIT": warehouse.memory_limit}
+    before = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for key, value in before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _check_row(result: dg.AssetCheckResult) -> Mapping[str, object]:
+    metadata = result.metadata or {}
+    failures = metadata.get("dagster_dbt/failed_row_count")
+    observed = f"{failures.value} failing rows" if failures is not None else ("passed" if result.passed else "failed")
+    severity = "warn" if result.severity == dg.AssetCheckSeverity.WARN else "error"
+    return {
+        "asset": result.asset_key.to_user_string() if result.asset_key else "dbt",
+        "check_name": result.check_name or "dbt_test",
+        "severity": severity,
+        "passed": bool(result.passed),
+        "observed": observed,
+        "evidence": f"dbt test {result.check_name} (failing rows stored in schema audit_test_failures)",
+    }
+
+
+def build_dbt_assets() -> dg.AssetsDefinition:
+    ensure_manifest()
+
+    @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT, dagster_dbt_translator=TRANSLATOR)
+    def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+                   run_params: RunParameters):
+        as_of = resolve_as_of(run_params, warehouse)
+        dbt_vars = {"as_of_date": as_of.isoformat(), "run_id": context.run_id}
+        context.log.info(f"dbt build for as-of date {as_of}")
+        with dbt_environment(warehouse):
+            invocation = dbt.cli([*DBT_BUILD_ARGS, "--vars", json.dumps(dbt_vars)], context=context,
+                                 raise_on_error=False, target_path=DBT_PROJECT.target_path)
+        checks = []
+        for event in invocation.stream():
+            if isinstance(event, dg.AssetCheckResult):
+                checks.append(_check_row(event))
+            yield event
+        ok = invocation.is_successful()
+        with warehouse.connect() as con:
+            for row in checks:
+                record_check_result(con, run_id=context.run_id, **row)
+            record_check_result(con, run_id=context.run_id, asset="dbt", check_name="dbt_build_succeeded",
+                                severity="error", passed=ok,
+                                observed="dbt build succeeded" if ok else "dbt build reported errors",
+                                evidence=f"{DBT_PROJECT.target_path}/run_results.json")
+        if not ok:
+            context.log.error("dbt build reported errors; the publish step will refuse to publish this run")
+
+    return dbt_models
+
+
+def build_transform_defs() -> dg.Definitions:
+    return dg.Definitions(
+        assets=[build_dbt_assets()],
+        resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT)},
+    )

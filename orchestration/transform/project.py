@@ -1,0 +1,64 @@
+"""The dbt project as Dagster sees it, and how dbt resources map to asset keys, groups and owners."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
+
+from orchestration.settings import DBT_PROJECT_DIR
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+#: dbt folder (first part of the fqn under models/) → Dagster group, i.e. the layer.
+LAYER_OF_RESOURCE_TYPE = {"seed": "rules", "snapshot": "marts"}
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """Models are keyed `[schema, model]` (e.g. `marts/customer_tier`), grouped by layer.
+
+    Sources keep the key their `meta.dagster.asset_key` names (`raw/<system>/<feed>`), which is the
+    key of the ingestion asset, so lineage runs landing → staging → intermediate → marts.
+    """
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_asset_key(dbt_resource_props)
+        schema = dbt_resource_props.get("config", {}).get("schema") or dbt_resource_props.get("schema")
+        return dg.AssetKey([schema, dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        resource_type = dbt_resource_props["resource_type"]
+        if resource_type in LAYER_OF_RESOURCE_TYPE:
+            return LAYER_OF_RESOURCE_TYPE[resource_type]
+        fqn = dbt_resource_props.get("fqn", [])
+        folder = fqn[1] if len(fqn) > 2 else "marts"
+        return "marts" if folder == "audit" else folder
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        return ["team:analytics-engineering"]
+
+
+TRANSLATOR = WarehouseTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_code_references=True, enable_asset_checks=True)
+)
+
+
+def _newest_source_mtime() -> float:
+    folders = ("models", "seeds", "snapshots", "macros", "tests")
+    files = [DBT_PROJECT_DIR / "dbt_project.yml"]
+    files += [p for folder in folders for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
+    return max((p.stat().st_mtime for p in files if p.exists()), default=0.0)
+
+
+def ensure_manifest() -> None:
+    """(Re)parse the dbt project when its manifest is missing or older than any project file.
+
+    A fresh clone has no manifest; an edited model must show up in the asset graph. An unchanged
+    project costs one directory walk, no dbt start-up.
+    """
+    manifest = DBT_PROJECT.manifest_path
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
+        DBT_PROJECT.preparer.prepare(DBT_PROJECT)

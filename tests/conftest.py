@@ -1,0 +1,32 @@
+"""Shared fixtures: small landing directories made by the project's own demo-data generator."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+    """`python -m orchestration ...` in a subprocess, as a user runs it."""
+    full_env = {**os.environ, **(env or {})}
+    for key in ("CW_LANDING_DIR", "CW_WAREHOUSE_DIR", "CW_AS_OF"):
+        if env is None or key not in env:
+            full_env.pop(key, None)
+    return subprocess.run([sys.executable, "-m", "orchestration", *args], cwd=ROOT, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def demo_landing(tmp_path_factory) -> Path:
+    """A small demo landing directory (300 customers), made once per test session."""
+    from orchestration.demo import write_demo_landing
+
+    out = tmp_path_factory.mktemp("demo") / "landing"
+    write_demo_landing(out, customers=300, seed=3)
+    return out

@@ -1,0 +1,123 @@
+"""End to end: `python -m orchestration run` on small demo data, read back from serving.duckdb."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import run_cli
+
+pytestmark = pytest.mark.slow
+
+CONTRACT_TABLES = {
+    "marts": {"dim_customer", "dim_customer_history", "fct_order_lines", "fct_invoices", "fct_interactions",
+              "customer_tier", "customer_value", "customer_churn", "customer_credit", "customer_classification",
+              "customer_classification_history", "segment_summary"},
+    "audit": {"load_log", "quarantine", "identity_map", "check_results", "runs"},
+}
+
+
+def tables(serving: Path) -> dict[str, set[str]]:
+    with duckdb.connect(str(serving), read_only=True) as con:
+        rows = con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+    out: dict[str, set[str]] = {}
+    for schema, table in rows:
+        out.setdefault(schema, set()).add(table)
+    return out
+
+
+def snapshot(serving: Path) -> dict[str, list]:
+    """Every published table's rows, except the run bookkeeping that changes by design."""
+    out = {}
+    with duckdb.connect(str(serving), read_only=True) as con:
+        for schema, names in CONTRACT_TABLES.items():
+            for name in sorted(names - {"runs", "check_results"}):
+                cols = [c[0] for c in con.execute(f"describe {schema}.{name}").fetchall()
+                        if c[0] not in ("run_id", "evaluated_at", "dbt_scd_id", "dbt_updated_at")]
+                out[f"{schema}.{name}"] = sorted(map(repr, con.execute(
+                    f"select {', '.join(cols)} from {schema}.{name}").fetchall()))
+    return out
+
+
+@pytest.fixture(scope="module")
+def published(demo_landing, tmp_path_factory):
+    warehouse = tmp_path_factory.mktemp("wh")
+    result = run_cli("run", "--landing", str(demo_landing), "--warehouse", str(warehouse))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return warehouse, result
+
+
+def test_run_publishes_every_contract_table(published):
+    warehouse, result = published
+    serving = warehouse / "serving.duckdb"
+    assert str(serving) in result.stdout
+    found = tables(serving)
+    for schema, names in CONTRACT_TABLES.items():
+        assert names <= found.get(schema, set()), f"missing in {schema}: {names - found.get(schema, set())}"
+
+
+def test_every_customer_is_classified_with_run_and_rule_version(published):
+    warehouse, _ = published
+    with duckdb.connect(str(warehouse / "serving.duckdb"), read_only=True) as con:
+        n_dim = con.execute("select count(*) from marts.dim_customer").fetchone()[0]
+        n_cls, n_stamped = con.execute(
+            "select count(*), count(*) filter (where run_id is not null and rule_version is not null) "
+            "from marts.customer_classification").fetchone()
+        run = con.execute("select status, published from audit.runs").fetchall()
+    assert n_dim > 0 and n_cls == n_dim == n_stamped
+    assert run == [("success", True)]
+
+
+def test_rerun_on_same_landing_changes_nothing_but_runs(published, demo_landing):
+    warehouse, _ = published
+    serving = warehouse / "serving.duckdb"
+    before = snapshot(serving)
+    result = run_cli("run", "--landing", str(demo_landing), "--warehouse", str(warehouse))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert snapshot(serving) == before
+    with duckdb.connect(str(serving), read_only=True) as con:
+        assert con.execute("select count(*) from audit.runs where published").fetchone()[0] == 2
+
+
+def _spoil_unit_price(landing: Path) -> None:
+    """Make the newest order-lines file carry a negative unit price (an error-level defect)."""
+    newest = sorted((landing / "erp" / "order_lines").glob("order_lines_*.csv"))[-1]
+    lines = newest.read_bytes().decode("gb18030").split("\n")
+    header = lines[0].split(",")
+    col = header.index("unit_price")
+    fields = lines[1].split(",")
+    fields[col] = "-" + fields[col].lstrip("-")
+    lines[1] = ",".join(fields)
+    newest.write_bytes("\n".join(lines).encode("gb18030"))
+
+
+def test_error_check_blocks_publish_and_leaves_serving_untouched(demo_landing, tmp_path):
+    landing = tmp_path / "landing"
+    shutil.copytree(demo_landing, landing)
+    warehouse = tmp_path / "wh"
+    newest = sorted((landing / "erp" / "order_lines").glob("*.csv"))[-1]
+    held_back = tmp_path / newest.name
+    shutil.move(newest, held_back)
+    assert run_cli("run", "--landing", str(landing), "--warehouse", str(warehouse)).returncode == 0
+    serving = warehouse / "serving.duckdb"
+    before = serving.read_bytes()
+
+    shutil.move(held_back, newest)
+    _spoil_unit_price(landing)
+    result = run_cli("run", "--landing", str(landing), "--warehouse", str(warehouse))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "NOT published" in result.stderr
+    assert "unit_price" in result.stderr  # the failed check is named, with its evidence
+    assert serving.read_bytes() == before
+    with duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select status, published from audit.runs order by started_at desc limit 1"
+                           ).fetchone() == ("failed", False)
+
+
+def test_missing_landing_directory_is_a_clear_error(tmp_path):
+    result = run_cli("run", "--landing", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "wh"))
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr and "Traceback" not in result.stderr
