@@ -16,6 +16,8 @@ import duckdb
 from orchestration.settings import Settings
 
 MAX_LISTED = 10
+# The console shows this command's summary; the full event log is in the Dagster UI / instance.
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def _instance() -> dg.DagsterInstance:
@@ -43,12 +45,14 @@ def run_pipeline(settings: Settings) -> int:
     started = time.perf_counter()
     job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
     with _instance() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
     seconds = time.perf_counter() - started
-    return report(settings, result.run_id, result.success, seconds)
+    step_errors = [f"{event.step_key}: {event.event_specific_data.error.message.strip().splitlines()[0]}"
+                   for event in result.get_step_failure_events()]
+    return report(settings, result.run_id, result.success, seconds, step_errors)
 
 
-def report(settings: Settings, run_id: str, success: bool, seconds: float) -> int:
+def report(settings: Settings, run_id: str, success: bool, seconds: float, step_errors: list[str] = ()) -> int:
     """Print what the run did; record a failed run in audit.runs when the job stopped early."""
     from orchestration.publish.runs import record_run
     from orchestration.quality.results import failed_blocking_checks
@@ -59,7 +63,7 @@ def report(settings: Settings, run_id: str, success: bool, seconds: float) -> in
             "where run_id = ? group by all order by 1, 2", [run_id]).fetchall()
         rejected = con.execute("select path, reason from audit.load_log where run_id = ? and status = 'rejected' "
                                "order by path", [run_id]).fetchall()
-        quarantined = con.execute(
+        quarantine_sample = con.execute(
             "select file, line_number, reason from audit.quarantine where run_id = ? order by file, line_number "
             f"limit {MAX_LISTED}", [run_id]).fetchall()
         failures = failed_blocking_checks(con, run_id)
@@ -79,7 +83,7 @@ def report(settings: Settings, run_id: str, success: bool, seconds: float) -> in
         print(f"  {feed:<12} {status:<18} files={n}  rows_loaded={loaded or 0}  rows_quarantined={quarantined or 0}")
     for path, reason in rejected:
         print(f"  rejected file {path}: {reason}")
-    for file, line, reason in quarantined:
+    for file, line, reason in quarantine_sample:
         print(f"  quarantined {file} line {line}: {reason}")
     for asset, check, observed in warnings:
         print(f"  warning {asset} :: {check}: {observed}")
@@ -94,4 +98,6 @@ def report(settings: Settings, run_id: str, success: bool, seconds: float) -> in
               file=sys.stderr)
     if not failures:
         print("  the job failed before its checks ran; see the Dagster run log", file=sys.stderr)
+        for error in step_errors:
+            print(f"  step {error}", file=sys.stderr)
     return 1

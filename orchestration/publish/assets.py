@@ -5,7 +5,6 @@ downstream assets running after failing dbt tests, so this step re-reads `audit.
 for its own run and refuses to publish when any `error` check failed (or none was recorded).
 """
 
-from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime

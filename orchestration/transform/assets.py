@@ -4,13 +4,14 @@ The as-of date D and the run id reach dbt as vars. Every dbt test result is also
 `audit.check_results` once dbt has exited (dbt holds the DuckDB file while it runs).
 """
 
-from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -103,5 +104,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
 def build_transform_defs() -> dg.Definitions:
     return dg.Definitions(
         assets=[build_dbt_assets()],
-        resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT)},
+        # dbt from this interpreter's environment, whether or not .venv/bin is on PATH
+        resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT,
+                                         dbt_executable=str(Path(sys.executable).with_name("dbt")))},
     )

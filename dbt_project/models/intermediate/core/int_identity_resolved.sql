@@ -1,0 +1,72 @@
+{#- Identity step 3: transitive closure of the edges (marts.md rule 3) and the rule per record.
+    Connected components by min-label propagation unrolled in a fixed number of passes (portable
+    SQL: no recursion); the test `identity_labels_converged` fails if a component needed more.
+    customer_key = md5 of the smallest source id of the component (stable across runs).
+    match_rule: uscc when the record has a uscc edge, else name_city when it has a name_city
+    edge, else single_source. -#}
+{%- set passes = var('identity_label_passes', 12) -%}
+with
+
+records as (
+    select * from {{ ref('int_customer_records') }}
+),
+
+edges as (
+    select * from {{ ref('int_identity_edges') }}
+),
+
+neighbours as (
+    select source_id_a as source_id, source_id_b as neighbour_id from edges
+    union all
+    select source_id_b as source_id, source_id_a as neighbour_id from edges
+    union all
+    select source_id, source_id as neighbour_id from records
+),
+
+labels_0 as (
+    select records.source_id, records.source_id as label from records
+),
+{% for pass in range(1, passes + 1) %}
+labels_{{ pass }} as (
+    select
+        neighbours.source_id,
+        min(previous.label) as label
+    from neighbours
+    inner join labels_{{ pass - 1 }} as previous
+        on neighbours.neighbour_id = previous.source_id
+    group by neighbours.source_id
+),
+{% endfor %}
+record_rules as (
+    select
+        record_edges.source_id,
+        max(case when record_edges.match_rule = 'uscc' then 1 else 0 end) as has_uscc_edge,
+        max(case when record_edges.match_rule = 'name_city' then 1 else 0 end) as has_name_city_edge
+    from (
+        select source_id_a as source_id, match_rule from edges
+        union all
+        select source_id_b as source_id, match_rule from edges
+    ) as record_edges
+    group by record_edges.source_id
+),
+
+final as (
+    select
+        records.source_system,
+        records.source_table,
+        records.source_id,
+        labels.label as customer_anchor_id,
+        {{ dbt.hash('labels.label') }} as customer_key,
+        case
+            when record_rules.has_uscc_edge = 1 then 'uscc'
+            when record_rules.has_name_city_edge = 1 then 'name_city'
+            else 'single_source'
+        end as match_rule
+    from records
+    inner join labels_{{ passes }} as labels
+        on records.source_id = labels.source_id
+    left join record_rules
+        on records.source_id = record_rules.source_id
+)
+
+select * from final

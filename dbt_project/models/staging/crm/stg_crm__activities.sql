@@ -1,0 +1,29 @@
+with
+
+source as (
+    select * from {{ source('raw_crm', 'activities') }}
+),
+
+latest_versions as (
+    {{ incremental_latest('source', 'activity_id', updated_at='modified_time') }}
+),
+
+final as (
+    select
+        activity_id,
+        account_id,
+        {{ text_clean('contact_id') }} as contact_id,
+        {{ text_clean('activity_type') }} as activity_type,
+        {{ text_clean('subject') }} as subject,
+        activity_time,
+        cast(activity_time as date) as activity_date,
+        {{ text_clean('owner') }} as owner,
+        cast(satisfaction as {{ dbt.type_int() }}) as satisfaction,
+        modified_time as modified_at,
+        _export_date as export_date,
+        _file_path as source_file,
+        _line_number as source_line
+    from latest_versions
+)
+
+select * from final

@@ -1,0 +1,28 @@
+with
+
+source as (
+    select * from {{ source('raw_erp', 'invoices') }}
+),
+
+latest_versions as (
+    {{ incremental_latest('source', 'invoice_no', updated_at='updated_at') }}
+),
+
+final as (
+    select
+        invoice_no,
+        {{ text_clean('customer_no') }} as customer_no,
+        invoice_date,
+        due_date,
+        cast(amount as decimal(18, 6)) as amount,
+        upper({{ text_clean('currency') }}) as currency,
+        cast(coalesce(fx_rate, 1) as decimal(18, 6)) as fx_rate,
+        paid_date,
+        updated_at,
+        _export_date as export_date,
+        _file_path as source_file,
+        _line_number as source_line
+    from latest_versions
+)
+
+select * from final

@@ -1,0 +1,31 @@
+with
+
+source as (
+    select * from {{ source('raw_erp', 'order_lines') }}
+),
+
+latest_versions as (
+    {{ incremental_latest('source', ['order_no', 'line_no'], updated_at='updated_at') }}
+),
+
+final as (
+    select
+        order_no,
+        line_no,
+        customer_no,
+        order_date,
+        {{ text_clean('sku') }} as sku,
+        cast(quantity as bigint) as quantity,
+        cast(unit_price as decimal(18, 6)) as unit_price,
+        cast(coalesce(discount_rate, 0) as decimal(18, 6)) as discount_rate,
+        upper({{ text_clean('currency') }}) as currency,
+        cast(coalesce(fx_rate, 1) as decimal(18, 6)) as fx_rate,
+        lower({{ text_clean('status') }}) as status,
+        updated_at,
+        _export_date as export_date,
+        _file_path as source_file,
+        _line_number as source_line
+    from latest_versions
+)
+
+select * from final

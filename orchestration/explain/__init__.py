@@ -1,0 +1,150 @@
+"""`python -m orchestration explain --customer X [--as-of D]`: why a customer is classified as it is.
+
+Traces one customer back to the file rows: the source records merged into it (with the rule of
+the merge), the order lines and invoices behind its metrics (file and line), the rule
+thresholds applied, and the resulting classes. Reads `serving.duckdb` and the working
+warehouse, both read-only; the warehouse is optional (lineage of master records and rules).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from orchestration.explain import evidence
+from orchestration.explain.lookup import ExplainError, Target, find_target, open_read_only, open_warehouse
+from orchestration.explain.render import heading, pairs, table, text
+from orchestration.settings import Settings
+
+__all__ = ["ExplainError", "explain_customer", "explain_text"]
+
+TIER_NAMES = {"A": "大客户", "B": "中型客户", "C": "小客户"}
+LINE_COLS = ("order_date", "order_no", "line_no", "sku", "quantity", "net_amount_cny", "status", "is_counted",
+             "source_file", "source_line")
+INVOICE_COLS = ("invoice_no", "invoice_date", "due_date", "amount_cny", "paid_date", "state_at_d", "source_file",
+                "source_line")
+METRIC_TABLES = ("customer_tier", "customer_value", "customer_churn", "customer_credit")
+
+
+def explain_customer(settings: Settings, customer: str, as_of: date | None) -> int:
+    """Print the explanation to stdout; 0 when found, 1 with a clear message otherwise."""
+    try:
+        report = explain_text(settings.serving_db, settings.warehouse_db, customer, as_of)
+    except ExplainError as exc:
+        print(f"explain: {exc}", file=sys.stderr)
+        return 1
+    except duckdb.Error as exc:  # e.g. a serving file published before a mart existed
+        print(f"explain: cannot read {settings.serving_db}: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
+    print(report)
+    return 0
+
+
+def explain_text(serving_db: Path, warehouse_db: Path, customer: str, as_of: date | None) -> str:
+    if not serving_db.exists():
+        raise ExplainError(f"no serving database at {serving_db}: publish a run first (make run)")
+    with open_read_only(serving_db) as serving, open_warehouse(warehouse_db) as (warehouse, wh_note):
+        target = find_target(serving, customer, as_of)
+        result = evidence.classification(serving, target.customer_key, target.as_of)
+        rule_version = result.get("rule_version") if result else None
+        lines = _header(serving, target, rule_version)
+        lines += _sources(serving, warehouse, wh_note, target)
+        lines += _metrics(serving, target)
+        lines += _facts(serving, target)
+        lines += _rules(warehouse, wh_note, rule_version)
+        lines += _result(serving, target, result)
+    return "\n".join(lines)
+
+
+def _header(con, target: Target, rule_version: str | None) -> list[str]:
+    row = evidence.customer(con, target.customer_key)
+    name = row["customer_name"] if row else "(no longer in dim_customer)"
+    lines = [f"Customer {target.customer_key} — {text(name)}"]
+    if target.resolved_from:
+        lines.append(f"  resolved from source id {target.resolved_from!r} through audit.identity_map")
+    latest = " (latest published)" if target.as_of == target.latest else f" (latest published: {target.latest})"
+    lines.append(f"  as of {target.as_of}{latest} · rule version {text(rule_version)}")
+    return lines + (pairs(row, skip=("customer_key", "customer_name")) if row else [])
+
+
+def _sources(serving, warehouse, wh_note: str | None, target: Target) -> list[str]:
+    records = evidence.source_records(serving, warehouse, target.customer_key)
+    lines = heading(f"1. Source records merged into this customer ({len(records)}, audit.identity_map)")
+    lines += table(records, ("source_system", "source_table", "source_id", "match_rule", "file", "line"))
+    if wh_note:
+        lines.append(f"  file/line of CRM accounts and ERP customers: n/a — {wh_note}")
+    return lines
+
+
+def _metrics(con, target: Target) -> list[str]:
+    lines = heading(f"2. Metrics (marts, as of {target.latest})")
+    if target.as_of != target.latest:
+        lines.append(f"  the metric marts hold the latest as-of date {target.latest} only; the lines and invoices "
+                     f"below are those of {target.as_of}")
+    for name in METRIC_TABLES:
+        row = evidence.metric(con, name, target.customer_key)
+        lines.append(f"  {name}:" + ("" if row else " no row (no counted order / no invoice on or before D)"))
+        if row:
+            lines += pairs(row, skip=("customer_key", "run_id"), indent="    ")
+    return lines
+
+
+def _facts(con, target: Target) -> list[str]:
+    d = target.as_of
+    last, prior = evidence.order_lines(con, target.customer_key, d), evidence.order_lines(
+        con, target.customer_key, d, "prior")
+    lines = heading(f"3. Order lines behind revenue_12m and orders_12m ({d} - 365 days < order_date <= {d})")
+    lines.append(f"  {last.total} line(s); recomputed from them: revenue_12m = {text(last.summary.get('revenue'))}, "
+                 f"orders_12m = {text(last.summary.get('orders'))} (cancelled lines count for nothing)")
+    if last.total > len(last.shown):
+        lines.append(f"  showing the latest {len(last.shown)} of {last.total}")
+    lines += table(last.shown, LINE_COLS)
+    lines.append(f"  prior 12 months: {prior.total} line(s), revenue_prior_12m = {text(prior.summary.get('revenue'))}")
+    inv = evidence.invoices(con, target.customer_key, d)
+    lines += heading(f"4. Invoices behind credit (dated <= {d}; unpaid at D or paid in the last 12 months)")
+    lines.append(f"  {inv.total} invoice(s); recomputed: outstanding = {text(inv.summary.get('outstanding'))}, "
+                 f"overdue = {text(inv.summary.get('overdue'))}")
+    if inv.total > len(inv.shown):
+        lines.append(f"  showing {len(inv.shown)} of {inv.total} (unpaid first)")
+    return lines + table(inv.shown, INVOICE_COLS)
+
+
+def _rules(warehouse, wh_note: str | None, rule_version: str | None) -> list[str]:
+    lines = heading(f"5. Rules applied (schema rules of the working warehouse, rule_version {text(rule_version)})")
+    if warehouse is None:
+        return lines + [f"  n/a — {wh_note}"]
+    tables = evidence.rules(warehouse, rule_version)
+    if not tables:
+        return lines + ["  n/a — the working warehouse has no rules tables (dbt seed not run)"]
+    for name, found in tables.items():
+        lines.append(f"  rules.{name}:")
+        shown = found[: evidence.RULE_ROW_LIMIT]
+        cols = [c for c in (shown[0] if shown else {}) if c != "rule_version"]
+        lines += table(shown, cols, indent="    ")
+        if len(found) > evidence.RULE_ROW_LIMIT:
+            lines.append(f"    … more than {evidence.RULE_ROW_LIMIT} rows, see rules.{name}")
+    return lines
+
+
+def _result(con, target: Target, result: dict | None) -> list[str]:
+    lines = heading(f"6. Result as of {target.as_of}")
+    if result is None:
+        return lines + ["  (no classification row)"]
+    tier = result.get("tier")
+    lines.append(f"  tier            = {text(tier)}" + (f" ({result.get('tier_label')}, {TIER_NAMES[tier]})"
+                                                        if tier in TIER_NAMES else " (no counted order)"))
+    for key in ("value_class", "churn_risk_band", "lifecycle_stage", "credit_risk", "rule_version", "run_id"):
+        if key in result:
+            lines.append(f"  {key.ljust(15)} = {text(result[key])}")
+    churn = evidence.metric(con, "customer_churn", target.customer_key) if target.as_of == target.latest else None
+    if churn:
+        signals = [k for k in churn if k.startswith("signal_")]
+        fired = [k.removeprefix("signal_") for k in signals if churn[k]]
+        lines.append(f"  churn signals   = {', '.join(fired) or 'none'} -> churn_risk_score "
+                     f"{text(churn.get('churn_risk_score'))}")
+    elif target.as_of != target.latest:
+        lines.append(f"  churn signals   = n/a (published for the latest as-of date {target.latest} only)")
+    return lines

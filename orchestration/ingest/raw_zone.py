@@ -1,0 +1,40 @@
+"""The raw zone's layout: `<warehouse>/raw/<system>/<feed>/<sha256>.parquet` plus `_schema.parquet`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from orchestration.feeds import FeedSpec
+from orchestration.ingest.sql_text import ident, literal
+
+SCHEMA_FILE = "_schema.parquet"
+
+
+def feed_dir(raw_dir: Path, spec: FeedSpec) -> Path:
+    return Path(raw_dir) / spec.system / spec.name
+
+
+def raw_file(raw_dir: Path, spec: FeedSpec, sha256: str) -> Path:
+    return feed_dir(raw_dir, spec) / f"{sha256}.parquet"
+
+
+def ensure_schema_file(raw_dir: Path, spec: FeedSpec) -> Path:
+    """Write the feed's zero-row `_schema.parquet` (every column, typed) when it is missing, so
+    `raw/<system>/<feed>/*.parquet` always reads with the full schema, even before any file landed."""
+    target = feed_dir(raw_dir, spec) / SCHEMA_FILE
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    columns = ", ".join(f"cast(null as {kind}) as {ident(name)}" for name, kind in spec.raw_schema().items())
+    tmp = target.with_name(f".{SCHEMA_FILE}.{os.getpid()}.tmp")
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"copy (select {columns} limit 0) to {literal(tmp)} (format parquet)")
+        os.replace(tmp, target)
+    finally:
+        con.close()
+        tmp.unlink(missing_ok=True)
+    return target

@@ -1,0 +1,48 @@
+"""Small helpers to write SQL text safely (identifiers, literals) and the trimming rule."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+#: Python's `str.strip()` whitespace, so "trimmed" means the same thing as in the contract's readings
+#: (the ideographic space U+3000 of Chinese text included).
+WHITESPACE = (" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+              "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
+def literal(value: str | Path | date | datetime | int | None) -> str:
+    """A SQL literal. Strings are single-quoted with quotes doubled (DuckDB has no backslash escapes)."""
+    if value is None:
+        return "null"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        return f"timestamp '{value.isoformat(sep=' ')}'"
+    if isinstance(value, date):
+        return f"date '{value.isoformat()}'"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+#: A regular-expression character class of WHITESPACE (for RE2).
+WHITESPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE) + "]"
+
+
+def cleaned(expr: str) -> str:
+    """Trim (Python whitespace) and turn an empty value into NULL."""
+    return f"nullif(trim({expr}, {literal(WHITESPACE)}), '')"
+
+
+def is_blank(expr: str) -> str:
+    """Empty or whitespace only (NULL counts as blank)."""
+    return f"coalesce(regexp_full_match({expr}, {literal(WHITESPACE_CLASS + '*')}), true)"
+
+
+def has_edge_space(record: str) -> str:
+    """Whether any comma-separated field of an unquoted record starts or ends with whitespace."""
+    ws = WHITESPACE_CLASS
+    return f"regexp_matches({record}, {literal(f'(^|,){ws}|{ws}(,|$)')})"

@@ -1,0 +1,75 @@
+"""The text DuckDB's line reader reads: the landed file itself, or a UTF-8 working copy of it.
+
+A pure-ASCII file with LF line ends is the same bytes in every encoding of sources.md, so DuckDB
+reads it where it lies (the usual ERP order-lines export). Anything else is streamed into a UTF-8
+working copy, chunk by chunk through the codec's incremental decoder (a 1 GB export never sits in
+memory, and an invalid byte sequence rejects the file), and on the way:
+- the byte-order mark is dropped (`utf-8-sig`);
+- every line end (CRLF, LF or a lone CR) becomes LF, so one physical line is one row of the line
+  reader and line numbers stay physical whatever the source's line ends;
+- pure-ASCII chunks with no partial character pending skip the decoder.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestration.ingest.landing_files import CHUNK_BYTES, FileFacts
+
+#: Non-ASCII characters Python's str.strip() removes (the contract's "trimmed").
+UNICODE_SPACES = "\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
+                 "\u2028\u2029\u202f\u205f\u3000"
+
+
+class EncodingRejected(ValueError):
+    """The file is not valid in its declared encoding, or cannot be read as text."""
+
+
+@dataclass(frozen=True)
+class TextCopy:
+    path: Path  # UTF-8, LF line ends, no BOM
+    has_quote: bool
+    separator: str  # a character that does not occur in the text
+    odd_space: bool  # whitespace other than space and line ends may occur (tab, U+3000, ...)
+
+
+def text_for_duckdb(source: Path, facts: FileFacts, encoding: str, target: Path) -> TextCopy:
+    if facts.separator is None:
+        raise EncodingRejected("the file holds every ASCII control character; it is not a text export")
+    if facts.readable_as_is:
+        return TextCopy(source, facts.has_quote, facts.separator, facts.control_space)
+    unicode_space = transcode(source, encoding, target)
+    return TextCopy(target, facts.has_quote, facts.separator, facts.control_space or unicode_space)
+
+
+def transcode(source: Path, encoding: str, target: Path) -> bool:
+    """Stream `source` (in `encoding`) into `target` as UTF-8 with LF line ends and no BOM; tell
+    whether a non-ASCII whitespace character (no-break space, ideographic space, ...) occurs."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    carry_cr, offset, first, unicode_space = False, 0, True, False
+    with open(source, "rb") as src, open(target, "wb") as out:
+        while True:
+            chunk = src.read(CHUNK_BYTES)
+            if chunk and not first and chunk.isascii() and decoder.getstate()[0] == b"":
+                data = chunk
+            else:
+                try:
+                    text = decoder.decode(chunk, final=not chunk)
+                except UnicodeDecodeError as exc:
+                    raise EncodingRejected(
+                        f"not valid {encoding}: {exc.reason} near byte {offset + max(exc.start, 0)}") from exc
+                unicode_space = unicode_space or any(c in text for c in UNICODE_SPACES)
+                data = text.encode("utf-8")
+            first, offset = False, offset + len(chunk)
+            if carry_cr:
+                data = b"\r" + data
+            carry_cr = bool(chunk) and data.endswith(b"\r")  # CRLF may straddle two chunks
+            if carry_cr:
+                data = data[:-1]
+            if b"\r" in data:
+                data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            out.write(data)
+            if not chunk:
+                return unicode_space

@@ -1,0 +1,116 @@
+"""SQL that validates and types the cleaned text columns of a feed (sources.md, "Precise readings").
+
+A value must match its pattern in full (regexp_full_match) and then convert (try_cast / try_strptime):
+- date: zero-padded `YYYY-MM-DD` that is a real date;
+- timestamp, CRM: `YYYY-MM-DD HH:MM:SS` or the spreadsheet style `YYYY/M/D H:MM` (local time);
+- timestamp, ERP: `YYYY-MM-DD HH:MM:SS` (local time);
+- timestamp, social: ISO-8601 with `Z` or `±HH:MM`, converted to UTC (naive);
+- integer: plain digits with an optional sign (BIGINT);
+- number: digits with an optional `.` part, no thousands separator (DECIMAL(18,6)).
+The first failing check names the row's quarantine reason: required keys first, then dates,
+timestamps, integers and numbers, each in column order. A value that matches its pattern but does
+not fit the type (say a 20-digit integer) fails like any other.
+"""
+
+from __future__ import annotations
+
+from orchestration.feeds import Column, FeedSpec
+from orchestration.ingest.sql_text import ident, literal
+
+DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+ISO_SECONDS = r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}"
+SHEET_MINUTES = r"[0-9]{4}/[0-9]{1,2}/[0-9]{1,2} [0-9]{1,2}:[0-9]{2}"
+ISO_OFFSET = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})"
+INTEGER = r"[+-]?[0-9]+"
+NUMBER = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"
+
+_CHECK_ORDER = ("date", "timestamp", "integer", "number")
+_REASON = {
+    "date": "unparseable date in {}",
+    "timestamp": "unparseable timestamp in {}",
+    "integer": "non-integer value in {}",
+    "number": "non-numeric value in {}",
+}
+
+
+def _when(pattern: str, value: str, then: str) -> str:
+    return f"case when regexp_full_match({value}, {literal(pattern)}) then {then} end"
+
+
+def _utc_from_offset(v: str) -> str:
+    """ISO-8601 with an offset -> naive UTC timestamp (local clock minus the offset)."""
+    local = f"try_strptime(left({v}, length({v}) - case when right({v}, 1) = 'Z' then 1 else 6 end), " \
+            "['%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S'])"
+    offset = f"right({v}, 6)"
+    minutes = (f"case when right({v}, 1) = 'Z' then 0 else "
+               f"(case when substr({offset}, 1, 1) = '-' then -1 else 1 end) * "
+               f"(cast(substr({offset}, 2, 2) as integer) * 60 + cast(substr({offset}, 5, 2) as integer)) end")
+    return _when(ISO_OFFSET, v, f"{local} - to_minutes({minutes})")
+
+
+def typed_expr(spec: FeedSpec, column: Column) -> str:
+    """The typed value of a cleaned text column (NULL when empty or when it does not parse)."""
+    v = ident(column.name)
+    if column.type == "date":
+        return _when(DATE, v, f"try_cast({v} as date)")
+    if column.type == "integer":
+        return _when(INTEGER, v, f"try_cast({v} as bigint)")
+    if column.type == "number":
+        return _when(NUMBER, v, f"try_cast({v} as decimal(18,6))")
+    if column.type == "timestamp":
+        if spec.timestamp_style == "iso_offset":
+            return _utc_from_offset(v)
+        seconds = _when(ISO_SECONDS, v, f"try_strptime({v}, '%Y-%m-%d %H:%M:%S')")
+        if spec.timestamp_style == "crm_local":
+            sheet = _when(SHEET_MINUTES, v, f"try_strptime({v}, '%Y/%m/%d %H:%M')")
+            return f"coalesce({seconds}, {sheet})"
+        return seconds
+    return v
+
+
+def typed_rows_sql(spec: FeedSpec, rows_table: str, row_number: str) -> str:
+    """line_number, row_number, reason (NULL for a good row), raw (bad rows only) and every feed
+    column typed as in `spec.raw_schema()`. `row_number` is the SQL expression of a row's position
+    (a window only when the records are not contiguous lines)."""
+    converted = [c for c in spec.columns if c.type != "text"]
+    typed = ",\n".join(f"{typed_expr(spec, c)} as {ident('__typed_' + c.name)}" for c in converted)
+    checks = [f"when {ident(c.name)} is null then {literal(f'required key {c.source} is empty')}"
+              for c in spec.required]
+    for kind in _CHECK_ORDER:
+        checks += [f"when {ident(c.name)} is not null and {ident('__typed_' + c.name)} is null "
+                   f"then {literal(_REASON[kind].format(c.source))}"
+                   for c in converted if c.type == kind]
+    reason = f"coalesce(parse_error, case {' '.join(checks)} end)" if checks else "parse_error"
+    outputs = ",\n".join(
+        f"cast({ident('__typed_' + c.name) if c.type != 'text' else ident(c.name)} as {c.raw_type}) as {ident(c.name)}"
+        for c in spec.columns)
+    return f"""
+        with
+
+        rows as (
+            select * from {rows_table}
+        ),
+
+        typed as (
+            select
+                *{',' if typed else ''}
+                {typed}
+            from rows
+        ),
+
+        judged as (
+            select *, {reason} as reason from typed
+        ),
+
+        final as (
+            select
+                line_number,
+                {row_number} as row_number,
+                reason,
+                case when reason is not null then raw end as raw,
+                {outputs}
+            from judged
+        )
+
+        select * from final
+    """

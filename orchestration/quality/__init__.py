@@ -1,0 +1,25 @@
+"""Data quality: GX suites, reconciliation checks, the check-results audit trail and the publish gate.
+
+- `gx_checks`: one asset check per suite in `expectations/` and severity (`gx_error`, `gx_warn`);
+- `raw_checks`: `quarantine_rate` and `rows_reconcile` per raw feed;
+- `recon_checks`: raw-to-mart reconciliations;
+- `results`: `record_check_result` (every evaluation) and `failed_blocking_checks` (the gate).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.quality.gx_checks import build_gx_checks
+from orchestration.quality.raw_checks import build_raw_checks
+from orchestration.quality.recon_checks import build_recon_checks
+from orchestration.settings import EXPECTATIONS_DIR
+
+
+def build_quality_checks(expectations_dir: Path = EXPECTATIONS_DIR) -> list[dg.AssetChecksDefinition]:
+    return [*build_gx_checks(expectations_dir), *build_raw_checks(), *build_recon_checks()]
+
+
+defs = dg.Definitions(asset_checks=build_quality_checks())

@@ -1,0 +1,113 @@
+"""The rows a check looks at, read with DuckDB into pandas: never history, only this run's rows
+(raw feeds, big facts) or a whole small mart.
+
+Raw files are read with an in-memory DuckDB connection, so `warehouse.duckdb` is held only for
+the short look-up of `audit.load_log`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from orchestration.feeds import FeedSpec
+
+
+def feed_names(spec: FeedSpec) -> list[str]:
+    """The spellings of a feed in `audit.load_log.feed` that mean this spec."""
+    return [spec.name, spec.folder, spec.asset_name]
+
+
+def resolve_raw_path(warehouse_root: Path, raw_path: str) -> str:
+    """`audit.load_log.raw_path` as an absolute path (it may be stored relative to the warehouse)."""
+    path = Path(raw_path)
+    return str(path if path.is_absolute() else Path(warehouse_root).resolve() / path)
+
+
+def run_raw_files(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, warehouse_root: Path) -> list[str]:
+    """Raw-zone Parquet files of `spec` loaded by this run (absolute paths, in load order)."""
+    rows = con.execute(
+        """
+        select raw_path
+        from audit.load_log
+        where run_id = ? and status = 'loaded' and raw_path is not null and feed in (?, ?, ?)
+        order by export_date, path
+        """,
+        [run_id, *feed_names(spec)],
+    ).fetchall()
+    return [resolve_raw_path(warehouse_root, r[0]) for r in rows]
+
+
+#: DuckDB vectors (2,048 rows) per pandas chunk: about a million rows, about a second of GX per suite
+VECTORS_PER_CHUNK = 500
+
+
+def iter_frames(result: duckdb.DuckDBPyConnection) -> Iterator[pd.DataFrame]:
+    """The rows of an executed query as pandas chunks; always at least one (maybe empty) frame."""
+    frame = result.fetch_df_chunk(VECTORS_PER_CHUNK)
+    yield frame
+    while len(frame):
+        frame = result.fetch_df_chunk(VECTORS_PER_CHUNK)
+        if len(frame):
+            yield frame
+
+
+def sql_list(values: list[str]) -> str:
+    """A SQL list literal of strings (quotes doubled)."""
+    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+
+
+def raw_rows_query(files: list[str]) -> str:
+    return f"select * from read_parquet({sql_list(files)}, union_by_name = true)"
+
+
+def iter_raw_rows(files: list[str], spec: FeedSpec) -> Iterator[pd.DataFrame]:
+    """The rows of the given raw files in chunks, with the feed's raw schema even when there are none."""
+    con = duckdb.connect()
+    try:
+        if files:
+            yield from iter_frames(con.execute(raw_rows_query(files)))
+        else:
+            columns = ", ".join(f'null::{t} as "{c}"' for c, t in spec.raw_schema().items())
+            yield con.execute(f"select {columns} limit 0").df()
+    finally:
+        con.close()
+
+
+@dataclass(frozen=True)
+class MartBatch:
+    """How to select a mart's rows to validate.
+
+    `lineage_column` set: only rows whose lineage names a file loaded by this run (big facts);
+    unset: the whole table (or the rows matching `where`). `extra_columns` are SQL expressions over
+    the table (alias `t`) and its joins, added for expectations that need a derived value (e.g. referential coverage).
+    """
+
+    table: str  # schema.table
+    lineage_column: str | None = None
+    joins: str = ""
+    extra_columns: tuple[str, ...] = ()
+    where: str = ""
+
+    def query(self) -> str:
+        """The batch query; `?` is the run id when `lineage_column` is set."""
+        extra = "".join(f", {e}" for e in self.extra_columns)
+        where = f" where {self.where}" if self.where else ""
+        if self.lineage_column:
+            where = (
+                f" where t.{self.lineage_column} in ("
+                " select unnest([path, raw_path, sha256]) from audit.load_log"
+                " where run_id = ? and status = 'loaded')"
+            )
+        return f"select t.*{extra} from {self.table} as t {self.joins}{where}"
+
+    def iter_rows(self, con: duckdb.DuckDBPyConnection, run_id: str) -> Iterator[pd.DataFrame]:
+        params = [run_id] if self.lineage_column else []
+        yield from iter_frames(con.execute(self.query(), params))
+
+    def evidence(self, run_id: str) -> str:
+        return self.query().replace("?", f"'{run_id}'")

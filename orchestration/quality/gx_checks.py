@@ -1,0 +1,94 @@
+"""Asset checks generated from the GX suites in `expectations/`: one check per suite and severity.
+
+`gx_error` checks of raw feeds are blocking (no dbt model builds on a raw feed whose error check
+failed); every check records its evaluation in `audit.check_results`.
+"""
+
+
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.feeds import FEEDS, FeedSpec
+from orchestration.quality.batches import MartBatch, iter_raw_rows, raw_rows_query, run_raw_files
+from orchestration.quality.evaluation import evaluate
+from orchestration.quality.gx_runner import validate_frames
+from orchestration.quality.results import CheckOutcome, Severity
+from orchestration.quality.suites import build_suite, read_suite, severities, suite_files
+from orchestration.resources import WarehouseResource
+
+RAW_LAYER = "raw"
+
+#: How a mart's rows are selected when it is not validated whole: big facts by this run's files.
+MART_BATCHES: dict[tuple[str, ...], MartBatch] = {
+    ("marts", "fct_order_lines"): MartBatch(
+        "marts.fct_order_lines", lineage_column="source_file",
+        joins="left join marts.dim_customer as dim on dim.customer_key = t.customer_key",
+        extra_columns=("dim.customer_key is not null as customer_resolves",),
+    ),
+    ("marts", "fct_invoices"): MartBatch("marts.fct_invoices", lineage_column="source_file"),
+    ("marts", "fct_interactions"): MartBatch("marts.fct_interactions", lineage_column="source_file"),
+    ("marts", "customer_classification_history"): MartBatch(
+        "marts.customer_classification_history",
+        where="t.as_of_date = (select max(as_of_date) from marts.customer_classification_history)",
+    ),
+}
+
+
+def raw_spec(asset_key: dg.AssetKey) -> FeedSpec | None:
+    """The feed spec of a raw-zone asset key (`raw/<system>/<feed>`), else None."""
+    if len(asset_key.path) == 3 and asset_key.path[0] == RAW_LAYER:
+        spec = FEEDS.get(asset_key.path[2])
+        if spec is not None and spec.system == asset_key.path[1]:
+            return spec
+    return None
+
+
+def mart_batch(asset_key: dg.AssetKey) -> MartBatch:
+    return MART_BATCHES.get(tuple(asset_key.path)) or MartBatch(".".join(asset_key.path))
+
+
+def check_name(severity: Severity) -> str:
+    return f"gx_{severity}"
+
+
+def run_suite(warehouse: WarehouseResource, run_id: str, asset_key: dg.AssetKey, suite_file: Path,
+              severity: Severity) -> CheckOutcome:
+    """Validate this run's rows of the asset with the suite's expectations of one severity."""
+    suite = build_suite(read_suite(suite_file), severity)
+    spec = raw_spec(asset_key)
+    if spec is not None:
+        with warehouse.connect() as con:
+            files = run_raw_files(con, run_id, spec, warehouse.root)
+        evidence = raw_rows_query(files) if files else f"audit.load_log: no {spec.folder} file loaded in run {run_id}"
+        return validate_frames(iter_raw_rows(files, spec), suite, evidence=evidence)
+    batch = mart_batch(asset_key)
+    with warehouse.connect() as con:
+        return validate_frames(batch.iter_rows(con, run_id), suite, evidence=batch.evidence(run_id))
+
+
+def _gx_check(asset_key: dg.AssetKey, suite_file: Path, severity: Severity, n: int) -> dg.AssetChecksDefinition:
+    name = check_name(severity)
+    blocking = severity == "error" and asset_key.path[0] == RAW_LAYER
+    scope = "this run's new rows" if raw_spec(asset_key) or mart_batch(asset_key).lineage_column else "the table"
+
+    @dg.asset_check(asset=asset_key, name=name, blocking=blocking,
+                    description=f"GX suite {suite_file.name}: {n} {severity} expectation(s) on {scope}.",
+                    metadata={"suite": suite_file.name, "severity": severity})
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        return evaluate(context, warehouse, asset_key=asset_key, check_name=name, severity=severity,
+                        body=lambda: run_suite(warehouse, context.run.run_id, asset_key, suite_file, severity))
+
+    return _check
+
+
+def build_gx_checks(expectations_dir: Path) -> list[dg.AssetChecksDefinition]:
+    """One check per (suite file, severity used in it)."""
+    checks = []
+    for suite_file in suite_files(expectations_dir):
+        suite = read_suite(suite_file)
+        asset_key = dg.AssetKey(suite_file.stem.split("."))
+        for severity in severities(suite):
+            n = sum(1 for e in suite["expectations"] if e["meta"]["severity"] == severity)
+            checks.append(_gx_check(asset_key, suite_file, severity, n))
+    return checks

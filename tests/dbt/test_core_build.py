@@ -1,0 +1,262 @@
+"""dbt build of the core layer (staging, intermediate/core, marts/core, audit, snapshot) on a
+tiny raw zone written by the test, in a temporary copy of the core part of the dbt project.
+
+Checks behaviour end to end: identity (uscc, name_city with name variants, one city empty,
+different cities, conflicting valid USCCs, a wrong check digit, orphan customer_nos, records
+gone from the newest snapshot), stable customer keys, exact money, latest versions, the local
+date of a social engagement and follower linking, PII-free marts, the SCD2 snapshot, and that
+the label-convergence test fails when the closure gets too few passes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.feeds import FEEDS, LINEAGE_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT = ROOT / "dbt_project"
+DBT = Path(sys.executable).with_name("dbt")
+CORE_PARTS = ["models/staging", "models/intermediate/core", "models/marts/core", "models/audit", "snapshots"]
+U_OK = "91310000MA1FL0000N"  # valid USCC
+U_OTHER = "91320500MA1MXXXX0X"  # another valid USCC
+U_BAD = "91310000MA1FL0000M"  # wrong check digit
+U_THIRD = "91330100MA2AAAAA1E"  # valid
+U_FOURTH = "91330100MA2BBBBB2R"  # valid
+
+# feed -> list of files: (export_date, loaded_at, rows); a row is a dict of raw-zone values
+RAW = {
+    "accounts": [
+        ("2025-09-30", "2025-10-01 00:00:00", [
+            {"account_id": "zcrm_A1", "account_name": "苏州（新）纺织有限公司", "uscc": U_OK.lower(), "city": "苏州",
+             "industry": "Apparel", "account_owner": "王伟", "account_type": "Customer", "phone": "0512-65238899"},
+            {"account_id": "zcrm_A2", "account_name": "苏州(新)纺织 Co., Ltd.", "city": None, "industry": "服装"},
+            {"account_id": "zcrm_B1", "account_name": "华东贸易有限公司", "city": "杭州", "industry": "外星产业"},
+            {"account_id": "zcrm_C1", "account_name": "东方布业有限公司", "city": "无锡", "uscc": U_OTHER},
+            {"account_id": "zcrm_P2", "account_name": "Beta Ltd", "uscc": "91440300MA5ABCDE1H", "city": "上海"},
+            {"account_id": "zcrm_P3", "account_name": "BETA Limited", "city": "上海"},
+        ]),
+        # an older snapshot loaded later: not the truth
+        ("2025-05-01", "2025-12-01 00:00:00", [
+            {"account_id": "zcrm_GONE", "account_name": "旧公司", "city": "苏州"},
+        ]),
+    ],
+    "customers": [
+        ("2025-09-30", "2025-10-01 00:00:00", [
+            {"customer_no": "K000001", "customer_name": "苏州新纺织股份有限公司", "tax_id": U_OK, "city": "苏州"},
+            {"customer_no": "K000002", "customer_name": "华东贸易有限公司", "city": "苏州"},
+            {"customer_no": "K000003", "customer_name": "东方布业有限公司", "city": "无锡", "tax_id": U_THIRD},
+            {"customer_no": "K000004", "customer_name": "错位科技有限公司", "city": "南京", "tax_id": U_BAD},
+            {"customer_no": "K000005", "customer_name": "Alpha Co", "city": "上海", "tax_id": "91440300MA5ABCDE1H"},
+            {"customer_no": "K000006", "customer_name": "错位科技有限公司", "city": "南京", "tax_id": U_FOURTH},
+        ]),
+    ],
+    "order_lines": [
+        ("2025-09-30", "2025-10-01 00:00:00", [
+            {"order_no": "SO1", "line_no": "1", "customer_no": "K000001", "order_date": "2025-09-01", "sku": "P1",
+             "quantity": 3, "unit_price": "0.335", "discount_rate": "0", "currency": "CNY", "fx_rate": "1",
+             "status": "open", "updated_at": "2025-09-01 10:00:00"},
+            {"order_no": "SO2", "line_no": "1", "customer_no": "K000009", "order_date": "2025-09-02", "sku": "P9",
+             "quantity": 7, "unit_price": "12.5", "discount_rate": "0.15", "currency": "USD", "fx_rate": "7.1234",
+             "status": "shipped", "updated_at": "2025-09-02 10:00:00"},
+        ]),
+        ("2025-10-31", "2025-11-01 00:00:00", [
+            {"order_no": "SO1", "line_no": "1", "customer_no": "K000001", "order_date": "2025-09-01", "sku": "P1",
+             "quantity": 3, "unit_price": "0.335", "discount_rate": "0", "currency": "CNY", "fx_rate": "1",
+             "status": "shipped", "updated_at": "2025-10-05 10:00:00"},
+        ]),
+    ],
+    "invoices": [
+        ("2025-09-30", "2025-10-01 00:00:00", [
+            {"invoice_no": "INV1", "customer_no": "K000001", "invoice_date": "2025-09-01", "due_date": "2025-10-01",
+             "amount": "100.005", "currency": "CNY", "fx_rate": "1", "updated_at": "2025-09-01 10:00:00"},
+        ]),
+    ],
+    "products": [("2025-09-30", "2025-10-01 00:00:00", [{"sku": "P1", "unit_cost": "0.2", "grade": "standard"}])],
+    "contacts": [
+        ("2025-09-30", "2025-10-01 00:00:00", [
+            {"contact_id": "zcrm_c1", "account_id": "zcrm_A2", "full_name": "李娜", "mobile": "138 0000 0001",
+             "email": " Li.Na@Example.com "},
+        ]),
+    ],
+    "activities": [
+        ("2025-09-30", "2025-10-01 00:00:00", [
+            {"activity_id": "act1", "account_id": "zcrm_A1", "activity_type": "Complaint",
+             "activity_time": "2025-09-03 23:30:00", "modified_time": "2025-09-03 23:30:00"},
+        ]),
+    ],
+    "followers": [
+        ("2025-09-30", "2025-10-01 00:00:00", [
+            {"channel": "weibo", "user_id": "wb1", "mobile": "+86 138 0000 0001"},
+            {"channel": "douyin", "user_id": "dy1", "mobile": "0512-65238899"},
+        ]),
+    ],
+    "engagements": [
+        ("2025-09-30", "2025-10-01 00:00:00", [
+            {"event_id": "ev1", "channel": "weibo", "user_id": "wb1", "engagement_type": "complaint",
+             "occurred_at_utc": "2025-06-30 18:30:00"},
+            {"event_id": "ev2", "channel": "douyin", "user_id": "dy1", "engagement_type": "like",
+             "occurred_at_utc": "2025-06-30 12:00:00"},
+        ]),
+    ],
+}
+
+
+def _write_raw_zone(warehouse: Path) -> None:
+    con = duckdb.connect()
+    for spec in FEEDS.values():
+        folder = warehouse / "raw" / spec.system / spec.name
+        folder.mkdir(parents=True)
+        schema = spec.raw_schema()
+        empty = ", ".join(f'cast(null as {t}) as "{c}"' for c, t in schema.items())
+        con.execute(f"copy (select {empty} limit 0) to '{folder / '_schema.parquet'}' (format parquet)")
+        for export_date, loaded_at, rows in RAW.get(spec.name, []):
+            name = f"{spec.system}/{spec.name}/{spec.name}_{export_date.replace('-', '')}.{spec.extension}"
+            sha = hashlib.sha256(f"{name}{loaded_at}".encode()).hexdigest()
+            lineage = {"_file_path": name, "_file_sha256": sha, "_export_date": export_date,
+                       "_load_run_id": "test", "_loaded_at": loaded_at}
+            selects = []
+            for number, row in enumerate(rows, start=1):
+                values = {**row, **lineage, "_line_number": number + 1, "_row_number": number}
+                assert set(values) <= set(schema), set(values) - set(schema)
+                cells = []
+                for column, sql_type in schema.items():
+                    value = values.get(column)
+                    literal = "null" if value is None else "'" + str(value).replace("'", "''") + "'"
+                    cells.append(f'cast({literal} as {sql_type}) as "{column}"')
+                selects.append("select " + ", ".join(cells))
+            con.execute(f"copy ({' union all '.join(selects)}) to '{folder / (sha + '.parquet')}' (format parquet)")
+    con.close()
+    assert set(LINEAGE_COLUMNS) <= set(FEEDS["accounts"].raw_schema())
+
+
+def _copy_core_project(target: Path) -> None:
+    for part in CORE_PARTS:
+        shutil.copytree(DBT_PROJECT / part, target / part)
+    shutil.copytree(DBT_PROJECT / "macros", target / "macros",
+                    ignore=shutil.ignore_patterns("classification"))
+    (target / "seeds").mkdir()
+    for seed in (DBT_PROJECT / "seeds").glob("industry_map*"):
+        shutil.copy(seed, target / "seeds" / seed.name)
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(DBT_PROJECT / name, target / name)
+
+
+def _dbt(project: Path, warehouse: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CW_WAREHOUSE_DIR": str(warehouse), "DBT_PROFILES_DIR": str(project)}
+    return subprocess.run([str(DBT), *args, "--project-dir", str(project)], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("core")
+    project, warehouse = root / "dbt_project", root / "warehouse"
+    _copy_core_project(project)
+    _write_raw_zone(warehouse)
+    result = _dbt(project, warehouse, "build", "--vars", "{as_of_date: 2025-12-31}")
+    assert result.returncode == 0, result.stdout[-4000:]
+    return project, warehouse
+
+
+def _query(warehouse: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()
+
+
+def test_identity_groups_and_rules(built):
+    _, warehouse = built
+    rows = _query(warehouse, "select source_id, customer_key, match_rule, source_table from audit.identity_map")
+    key = {source_id: customer_key for source_id, customer_key, _, _ in rows}
+    rule = {source_id: match_rule for source_id, _, match_rule, _ in rows}
+    groups: dict[str, set] = {}
+    for source_id, customer_key in key.items():
+        groups.setdefault(customer_key, set()).add(source_id)
+    assert sorted(map(sorted, groups.values())) == sorted([
+        ["K000001", "zcrm_A1", "zcrm_A2"],  # uscc (lower-case code) + name variant with empty city
+        ["K000002"], ["zcrm_B1"],  # same name, different cities
+        ["K000003"], ["zcrm_C1"],  # same name and city, conflicting valid USCCs
+        ["K000004", "K000006"],  # a wrong check digit is absent: name_city merge
+        ["K000005", "zcrm_P2", "zcrm_P3"],  # chain: uscc then name (two hops from the anchor)
+        ["K000009"],  # only known from order lines
+    ])
+    assert "zcrm_GONE" not in key  # only in an older snapshot that was loaded later
+    assert key["zcrm_A2"] == _md5("K000001")
+    assert (rule["K000001"], rule["zcrm_A1"], rule["zcrm_A2"]) == ("uscc", "uscc", "name_city")
+    assert (rule["K000002"], rule["K000009"], rule["zcrm_P3"]) == ("single_source", "single_source", "name_city")
+    assert dict((s, t) for s, _, _, t in rows)["K000009"] == "order_lines/invoices"
+
+
+def test_dim_customer_golden_record(built):
+    _, warehouse = built
+    row = _query(warehouse, f"""
+        select customer_name, uscc, industry, city, sales_owner, account_type, first_order_date,
+               n_crm_accounts, n_erp_customers, match_rule, company_phone
+        from marts.dim_customer where customer_key = '{_md5("K000001")}'""")[0]
+    assert row[:6] == ("苏州新纺织股份有限公司", U_OK, "apparel", "苏州", "王伟", "Customer")
+    assert str(row[6]) == "2025-09-01"
+    assert row[7:] == (2, 1, "uscc", "+8651265238899")
+    unmapped = _query(warehouse, f"select industry from marts.dim_customer where customer_key = '{_md5('zcrm_B1')}'")
+    assert unmapped == [("unknown",)]
+
+
+def test_facts_money_and_latest_versions(built):
+    _, warehouse = built
+    lines = dict(_query(warehouse, "select order_no, net_amount_cny from marts.fct_order_lines"))
+    assert lines == {"SO1": Decimal("1.01"), "SO2": Decimal("529.80")}
+    status = _query(warehouse, "select status, has_product, unit_cost_cny from marts.fct_order_lines where order_no = 'SO1'")
+    assert status == [("shipped", True, Decimal("0.200000"))]
+    orphan = _query(warehouse, "select customer_key, has_product from marts.fct_order_lines where order_no = 'SO2'")
+    assert orphan == [(_md5("K000009"), False)]
+    assert _query(warehouse, "select amount_cny from marts.fct_invoices") == [(Decimal("100.01"),)]
+
+
+def test_interactions_local_date_and_links(built):
+    _, warehouse = built
+    rows = _query(warehouse, """
+        select interaction_id, customer_key, source, cast(interaction_date as varchar), is_complaint
+        from marts.fct_interactions order by interaction_id""")
+    assert rows == [
+        ("act1", _md5("K000001"), "crm", "2025-09-03", True),
+        ("ev1", _md5("K000001"), "weibo", "2025-07-01", True),  # 18:30Z = 02:30 local next day
+        ("ev2", None, "douyin", "2025-06-30", False),  # a landline never links
+    ]
+
+
+def test_marts_hold_no_contact_pii(built):
+    _, warehouse = built
+    tables = [t for (t,) in _query(warehouse, "select table_name from information_schema.tables where table_schema = 'marts'")]
+    for table in tables:
+        text = str(_query(warehouse, f'select * from marts."{table}"'))
+        assert "李娜" not in text and "13800000001" not in text and "li.na@example.com" not in text.lower()
+
+
+def test_history_snapshot_has_validity_columns(built):
+    _, warehouse = built
+    columns = {c for (c,) in _query(warehouse, "select column_name from information_schema.columns "
+                                               "where table_schema = 'marts' and table_name = 'dim_customer_history'")}
+    assert {"customer_key", "customer_name", "valid_from", "valid_to"} <= columns
+    assert _query(warehouse, "select count(*), count(valid_to) from marts.dim_customer_history") == [(8, 0)]
+
+
+def test_convergence_test_fails_with_too_few_passes(built):
+    project, warehouse = built
+    run = _dbt(project, warehouse, "run", "-s", "int_identity_resolved", "--vars", "{identity_label_passes: 1}")
+    assert run.returncode == 0, run.stdout[-2000:]
+    test = _dbt(project, warehouse, "test", "-s", "int_identity_resolved,test_type:data")
+    assert test.returncode != 0 and "identity_labels_converged" in test.stdout
+    rebuilt = _dbt(project, warehouse, "build", "-s", "int_identity_resolved", "--exclude", "test_type:unit")
+    assert rebuilt.returncode == 0, rebuilt.stdout[-2000:]

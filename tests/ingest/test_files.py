@@ -1,0 +1,130 @@
+"""File-level handling: names, duplicates, re-runs, missing columns, encodings, header-only files."""
+
+from __future__ import annotations
+
+from tests.ingest.conftest import CUSTOMER_HEADER, ORDER_HEADER, ORDER_ROW
+
+
+def _orders(*numbers: int) -> list[str]:
+    return [ORDER_HEADER, *(ORDER_ROW.format(n=n) for n in numbers)]
+
+
+def test_missing_required_column_rejects_the_file_and_nothing_else(env):
+    without_customer = ORDER_HEADER.replace("customer_no,", "")
+    env.write("order_lines", "order_lines_20250301.csv", _orders(1, 2))
+    env.write("order_lines", "order_lines_20250302.csv", [without_customer, "SO2,1,2025-03-01,ST-1,5,1,0,CNY,1,open,"
+                                                                            "2025-03-02 10:00:00"])
+    env.write("customers", "customers_20250302.csv", [CUSTOMER_HEADER, "K000001,苏州锦绣,,苏州,1,30,2020-01-01,N"])
+
+    orders = env.ingest("order_lines")
+    customers = env.ingest("customers")
+
+    assert [(f.path.rsplit("/", 1)[1], f.status) for f in orders.files] == [
+        ("order_lines_20250301.csv", "loaded"), ("order_lines_20250302.csv", "rejected")]
+    rejected = env.log("%order_lines_20250302.csv")
+    assert [(r["feed"], r["status"], r["rows_loaded"], r["reason"]) for r in rejected] == [
+        ("order_lines", "rejected", 0, "missing required column(s): customer_no")]
+    assert len(env.raw_files("order_lines")) == 1
+    assert [f.status for f in customers.files] == ["loaded"]
+
+
+def test_misnamed_file_is_reported_and_not_loaded(env):
+    env.write("invoices", "invoices_2025-03-01.csv", ["invoice_no,customer_no,invoice_date,due_date,amount,currency,"
+                                                      "fx_rate,paid_date,updated_at"])
+    env.write("order_lines", "order_lines_20250301'; drop table x;--.csv", _orders(1))
+
+    invoices = env.ingest("invoices")
+    orders = env.ingest("order_lines")
+
+    assert [(f.status, f.reason) for f in invoices.files + orders.files] == [
+        ("rejected", "file name does not match invoices_YYYYMMDD.csv"),
+        ("rejected", "file name does not match order_lines_YYYYMMDD.csv"),
+    ]
+    assert [(r["status"], r["export_date"], r["raw_path"]) for r in env.log()] == [("rejected", None, None)] * 2
+    assert env.raw_files("invoices") == [] and env.raw_files("order_lines") == []
+
+
+def test_header_only_file_is_loaded_with_zero_rows(env):
+    env.write("order_lines", "order_lines_20250301.csv", _orders())
+
+    (f,) = env.ingest("order_lines").files
+
+    assert (f.status, f.rows_read, f.rows_loaded, f.rows_quarantined) == ("loaded", 0, 0, 0)
+    assert len(env.raw_files("order_lines")) == 1
+    assert env.raw_rows("order_lines") == []
+
+
+def test_empty_file_is_rejected_for_having_no_header(env):
+    env.write("order_lines", "order_lines_20250301.csv", "")
+
+    (f,) = env.ingest("order_lines").files
+
+    assert (f.status, f.reason) == ("rejected", "no header line")
+
+
+def test_file_not_valid_in_its_encoding_is_rejected(env):
+    path = env.write("order_lines", "order_lines_20250301.csv", _orders(1))
+    path.write_bytes(path.read_bytes() + b"SO9,1,K1,2025-03-01,\xff\xff,1,1,0,CNY,1,open,2025-03-02 10:00:00\n")
+
+    (f,) = env.ingest("order_lines").files
+
+    assert f.status == "rejected" and f.reason.startswith("not valid gb18030")
+    assert env.raw_files("order_lines") == []
+
+
+def test_unknown_extra_column_is_ignored_and_reported(env):
+    env.write("order_lines", "order_lines_20250301.csv",
+              [ORDER_HEADER + ",remark", ORDER_ROW.format(n=1) + ",补录"])
+
+    (f,) = env.ingest("order_lines").files
+
+    assert (f.status, f.rows_loaded, f.extra_columns) == ("loaded", 1, ("remark",))
+    assert env.log()[0]["extra_columns"] == "remark"
+
+
+def test_byte_identical_copy_is_skipped_whatever_its_name(env):
+    env.write("order_lines", "order_lines_20250302.csv", _orders(1, 2))
+    env.write("order_lines", "order_lines_20250301.csv", _orders(1, 2))
+
+    result = env.ingest("order_lines")
+
+    assert [(f.path.rsplit("/", 1)[1], f.status) for f in result.files] == [
+        ("order_lines_20250301.csv", "loaded"), ("order_lines_20250302.csv", "skipped_duplicate")]
+    assert len(env.raw_files("order_lines")) == 1
+
+    env.write("order_lines", "order_lines_20250303.csv", _orders(1, 2))
+    (_, _, later) = env.ingest("order_lines", run_id="run-2").files
+    assert later.status == "skipped_duplicate" and later.reason.endswith("order_lines_20250301.csv")
+
+
+def test_same_name_with_new_bytes_is_a_new_delivery(env):
+    env.write("order_lines", "order_lines_20250301.csv", _orders(1))
+    env.ingest("order_lines")
+    env.write("order_lines", "order_lines_20250301.csv", _orders(1, 2))
+
+    (f,) = env.ingest("order_lines", run_id="run-2").files
+
+    assert (f.status, f.rows_loaded) == ("loaded", 2)
+    assert [(r["status"], r["rows_loaded"], r["run_id"]) for r in env.log()] == [
+        ("loaded", 1, "run-1"), ("loaded", 2, "run-2")]
+    assert len(env.raw_files("order_lines")) == 2
+
+
+def test_rerun_on_the_same_landing_adds_nothing(env):
+    env.write("order_lines", "order_lines_20250301.csv", _orders(1, 2) + ["bad,line"])
+    env.write("order_lines", "order_lines_20250302.csv", _orders(1, 2) + ["bad,line"])
+    env.write("order_lines", "order_lines_2025.csv", _orders(3))
+    env.write("order_lines", "order_lines_20250303.csv", _orders(4)[1:])  # no header: rejected
+    env.ingest("order_lines")
+    before = (env.query("select * from audit.load_log order by all"),
+              env.query("select * from audit.quarantine order by all"),
+              {p: p.stat().st_mtime_ns for p in env.raw_files("order_lines")})
+
+    again = env.ingest("order_lines", run_id="run-2")
+
+    after = (env.query("select * from audit.load_log order by all"),
+             env.query("select * from audit.quarantine order by all"),
+             {p: p.stat().st_mtime_ns for p in env.raw_files("order_lines")})
+    assert after == before
+    assert [f.status for f in again.files] == ["already_logged"] * 4
+    assert len(before[0]) == 4 and len(before[1]) == 1

@@ -1,0 +1,46 @@
+"""The raw zone's contract: typed columns exactly as the spec says, lineage, `_schema.parquet`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pytest
+
+from orchestration.feeds import FEEDS
+from tests.ingest.conftest import ORDER_HEADER, ORDER_ROW
+
+
+def _schema(path) -> dict[str, str]:
+    con = duckdb.connect()
+    try:
+        rows = con.execute(f"describe select * from read_parquet('{path}')").fetchall()
+        return {name: kind for name, kind, *_ in rows}
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("feed", sorted(FEEDS))
+def test_every_feed_folder_gets_a_schema_file_even_without_files(env, feed):
+    result = env.ingest(feed)
+
+    spec = FEEDS[feed]
+    schema_file = env.warehouse.raw_dir / spec.system / spec.name / "_schema.parquet"
+    assert result.files == []
+    assert _schema(schema_file) == spec.raw_schema()
+    assert duckdb.connect().execute(f"select count(*) from read_parquet('{schema_file}')").fetchone() == (0,)
+
+
+def test_loaded_file_is_one_parquet_named_by_its_hash_with_exact_schema_and_lineage(env):
+    env.write("order_lines", "order_lines_20250301.csv", [ORDER_HEADER, ORDER_ROW.format(n=1)])
+
+    (f,) = env.ingest("order_lines", run_id="run-42").files
+
+    (raw,) = env.raw_files("order_lines")
+    assert raw.name == f"{f.sha256}.parquet"
+    assert f.raw_path == f"raw/erp/order_lines/{f.sha256}.parquet"
+    assert _schema(raw) == FEEDS["order_lines"].raw_schema()
+    (row,) = env.raw_rows("order_lines", "_file_path, _file_sha256, _line_number, _row_number, _export_date, "
+                                         "_load_run_id, _loaded_at is not null")
+    assert row == ("erp/order_lines/order_lines_20250301.csv", f.sha256, 2, 1, date(2025, 3, 1), "run-42", True)
+    assert not list(raw.parent.glob(".*")), "no temporary file is left beside the raw files"

@@ -1,0 +1,50 @@
+"""Quarantine-rate gate and per-file row reconciliation of the ingestion audit trail."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestration.quality.raw_checks import quarantine_rate, rows_reconcile
+
+
+@pytest.mark.parametrize(("quarantined", "passed"), [(6, False), (4, True), (5, True)])
+def test_quarantine_rate_gate_at_five_percent(warehouse, raw_file, line, order_lines_spec, quarantined, passed):
+    rows = [line("SO1", str(i)) for i in range(100 - quarantined)]
+    raw_file(warehouse, order_lines_spec, rows, run_id="r1", rows_quarantined=quarantined)
+    with warehouse.connect() as con:
+        outcome = quarantine_rate(con, "r1", order_lines_spec, max_share=0.05)
+    assert outcome.passed is passed, outcome.observed
+    if not passed:
+        assert "6.0%" in outcome.observed and "audit.quarantine" in outcome.evidence
+
+
+def test_quarantine_rate_looks_at_this_run_only(warehouse, raw_file, line, order_lines_spec):
+    raw_file(warehouse, order_lines_spec, [line()], run_id="old", rows_quarantined=9, name="order_lines_20250101.csv")
+    raw_file(warehouse, order_lines_spec, [line()] * 20, run_id="r1")
+    with warehouse.connect() as con:
+        assert quarantine_rate(con, "r1", order_lines_spec, max_share=0.05).passed
+        assert not quarantine_rate(con, "old", order_lines_spec, max_share=0.05).passed
+
+
+def test_rows_reconcile_passes_when_counts_agree(warehouse, raw_file, line, order_lines_spec):
+    raw_file(warehouse, order_lines_spec, [line("SO1", "1"), line("SO1", "2")], run_id="r1", rows_quarantined=1)
+    with warehouse.connect() as con:
+        outcome = rows_reconcile(con, "r1", order_lines_spec, warehouse.root)
+    assert outcome.passed, outcome.observed
+    assert outcome.metadata["rows_read"] == 3
+
+
+def test_rows_reconcile_catches_a_lost_row(warehouse, raw_file, line, order_lines_spec):
+    raw_file(warehouse, order_lines_spec, [line("SO1", "1"), line("SO1", "2")], run_id="r1", rows_read=4)
+    with warehouse.connect() as con:
+        outcome = rows_reconcile(con, "r1", order_lines_spec, warehouse.root)
+    assert not outcome.passed
+    assert "read 4 != loaded 2 + quarantined 0" in outcome.observed
+
+
+def test_rows_reconcile_catches_a_parquet_file_short_of_its_logged_rows(warehouse, raw_file, line, order_lines_spec):
+    raw_file(warehouse, order_lines_spec, [line("SO1", "1")], run_id="r1")
+    with warehouse.connect() as con:
+        con.execute("update audit.load_log set rows_read = 2, rows_loaded = 2")
+        outcome = rows_reconcile(con, "r1", order_lines_spec, warehouse.root)
+    assert not outcome.passed and "1 rows in" in outcome.observed

@@ -1,0 +1,64 @@
+"""Raw-to-mart reconciliations: order-line money, classification coverage, identity coverage."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from orchestration.feeds import ACCOUNTS, CUSTOMERS
+from orchestration.quality.recon_checks import covers_dim_customer, covers_source_records, net_amount_reconciles
+
+
+def _fct(con, rows: list[tuple[str, str, str]]) -> None:
+    con.execute("create schema if not exists marts")
+    con.execute("create or replace table marts.fct_order_lines "
+                "(order_no varchar, line_no varchar, net_amount_cny decimal(18, 2))")
+    con.executemany("insert into marts.fct_order_lines values (?, ?, ?)", rows)
+
+
+def test_net_amount_reconciles_with_the_latest_raw_versions(warehouse, raw_file, line, order_lines_spec):
+    # 3 × 0.005 = 0.015 → 0.02 (half away from zero); SO1/1 is re-sent later with quantity 20
+    raw_file(warehouse, order_lines_spec, [line("SO1", "1"), line("SO2", "1", quantity=3, unit_price="0.005",
+                                                                    discount_rate="0")],
+             run_id="r1", name="order_lines_20250601.csv")
+    raw_file(warehouse, order_lines_spec, [line("SO1", "1", quantity=20, updated_at="2025-06-20 08:00:00")],
+             run_id="r2", name="order_lines_20250620.csv")
+    with warehouse.connect() as con:
+        _fct(con, [("SO1", "1", "225.00"), ("SO2", "1", "0.02")])
+        good = net_amount_reconciles(con, warehouse.root)
+        _fct(con, [("SO1", "1", "112.50"), ("SO2", "1", "0.02")])  # an old version won in the mart
+        bad = net_amount_reconciles(con, warehouse.root)
+    assert good.passed, good.observed
+    assert good.metadata["raw_net_amount_cny"] == str(Decimal("225.02"))
+    assert not bad.passed and "difference -112.50" in bad.observed
+
+
+def test_every_dim_customer_row_needs_a_classification_row(warehouse):
+    with warehouse.connect() as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.dim_customer as select * from (values ('c1'), ('c2')) as t(customer_key)")
+        con.execute("create table marts.customer_classification as select * from (values ('c1')) as t(customer_key)")
+        missing = covers_dim_customer(con, warehouse.root)
+        con.execute("insert into marts.customer_classification values ('c2')")
+        complete = covers_dim_customer(con, warehouse.root)
+    assert not missing.passed and "1 dim_customer row(s) without" in missing.observed and "c2" in missing.observed
+    assert complete.passed
+
+
+def test_every_source_record_needs_an_identity_map_row(warehouse, raw_file, line, order_lines_spec):
+    raw_file(warehouse, ACCOUNTS, [{"account_id": "zcrm_1", "account_name": "A"}], run_id="r1",
+             export_date=date(2025, 1, 1))
+    raw_file(warehouse, ACCOUNTS, [{"account_id": "zcrm_2", "account_name": "B"}], run_id="r1")  # current
+    raw_file(warehouse, CUSTOMERS, [{"customer_no": "K100001", "customer_name": "B"}], run_id="r1")
+    raw_file(warehouse, order_lines_spec, [line(customer_no="K100001"), line("SO2", customer_no="K999999")],
+             run_id="r1")
+    with warehouse.connect() as con:
+        con.execute("create table audit.identity_map (source_system varchar, source_table varchar, "
+                    "source_id varchar, customer_key varchar, match_rule varchar)")
+        con.execute("insert into audit.identity_map values ('crm', 'accounts', 'zcrm_2', 'c1', 'name_city'), "
+                    "('erp', 'customers', 'K100001', 'c1', 'name_city')")
+        orphan_missing = covers_source_records(con, warehouse.root)
+        con.execute("insert into audit.identity_map values ('erp', 'order_lines', 'K999999', 'c2', 'single_source')")
+        complete = covers_source_records(con, warehouse.root)
+    assert not orphan_missing.passed and "erp:K999999" in orphan_missing.observed
+    assert complete.passed and complete.metadata["source_records"] == 3  # zcrm_1 is not current
