@@ -95,7 +95,8 @@ def csv_rows_sql(spec: FeedSpec, records_table: str, positions: dict[str, int], 
     `positions`: raw column name -> 1-based field position.
     Trimming is paid for only where it can matter: `trim_mode` 0 = no field has edge spaces,
     1 = only plain spaces to trim, 2 = quoted fields or other whitespace (the full trim)."""
-    values = ",\n".join(f"{_cleaned_field(f'fields[{positions[c.name]}]')} as {ident(c.name)}" for c in spec.columns)
+    values = ",\n".join(f"{_cleaned_field(f'fields[{positions[c.name]}]', odd_space)} as {ident(c.name)}"
+                         for c in spec.columns)
     odd = f"when {has_edge_space('raw')} then 2" if odd_space else ""
     return f"""
         with
@@ -144,9 +145,10 @@ def csv_rows_sql(spec: FeedSpec, records_table: str, positions: dict[str, int], 
     """
 
 
-def _cleaned_field(expr: str) -> str:
-    return (f"case trim_mode when 0 then nullif({expr}, '') when 1 then nullif(trim({expr}), '') "
-            f"else {cleaned(expr)} end")
+def _cleaned_field(expr: str, odd_space: bool) -> str:
+    """Without odd whitespace in the file, only spaces and (inside quotes) line ends can need trimming."""
+    full = cleaned(expr) if odd_space else f"nullif(trim({expr}, ' ' || chr(10)), '')"
+    return f"case trim_mode when 0 then nullif({expr}, '') when 1 then nullif(trim({expr}), '') else {full} end"
 
 
 def jsonl_data_records_sql(copy: TextCopy) -> str:

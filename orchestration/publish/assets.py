@@ -14,6 +14,7 @@ import dagster as dg
 from orchestration.publish.runs import as_of_of_run, current_rule_version, record_run
 from orchestration.publish.serving import write_serving
 from orchestration.quality.results import failed_blocking_checks
+from orchestration.report import write_report
 from orchestration.resources import WarehouseResource
 
 SERVING_KEY = dg.AssetKey(["publish", "serving_database"])
@@ -64,12 +65,14 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
             with warehouse.connect() as con:
                 record_run(con, run_id, status="failed", published=False, message=f"publish failed: {exc}")
             raise
-        context.log.info(f"published {published.path} ({published.bytes:,} bytes)")
+        report = write_report(published.path, published.path.with_name("report.html"))
+        context.log.info(f"published {published.path} ({published.bytes:,} bytes) and {report}")
         table = "\n".join(["| table | rows |", "| --- | ---: |"]
                           + [f"| {name} | {rows:,} |" for name, rows in published.tables.items()])
         return dg.MaterializeResult(metadata={
             "path": dg.MetadataValue.path(str(published.path)),
             "bytes": published.bytes,
+            "report": dg.MetadataValue.path(str(report)),
             "as_of_date": str(as_of),
             "rule_version": str(rule_version),
             "tables": dg.MetadataValue.md(table),

@@ -123,6 +123,7 @@ class Migration:
     current: date | None
     previous: date | None  # None: first run, nothing to compare with
     cells: Rows  # from_tier, to_tier, customers ('-' = no tier / not a customer then)
+    published_dates: int = 1  # as-of dates in the history: 1 means this is the first run
 
 
 def tier_migration(con: duckdb.DuckDBPyConnection) -> Migration:
@@ -131,7 +132,8 @@ def tier_migration(con: duckdb.DuckDBPyConnection) -> Migration:
         "select max(as_of_date) from marts.customer_classification_history where as_of_date < ?",
         [current]).fetchone()[0]
     if current is None or previous is None:
-        return Migration(current, None, [])
+        dates = con.execute("select count(distinct as_of_date) from marts.customer_classification_history").fetchone()
+        return Migration(current, None, [], int(dates[0]))
     cells = rows(con, """
         with
         history as (select * from marts.customer_classification_history),

@@ -101,9 +101,10 @@ def migration(data: Migration | Missing) -> str:
     if isinstance(data, Missing):
         return _missing("migration", title, data)
     if data.previous is None:
-        return section("migration", title, "from the previous as-of date to this one",
-                       f'<p class="note">First run: no previous as-of date to compare with '
-                       f"(classification history holds only {fmt_text(data.current)}).</p>")
+        note = (f"First run: no previous as-of date to compare with (classification history holds only "
+                f"{fmt_text(data.current)})." if data.published_dates <= 1 else
+                f"No as-of date before {fmt_text(data.current)} in the classification history: nothing to compare.")
+        return section("migration", title, "from the previous as-of date to this one", f'<p class="note">{note}</p>')
     labels = ["A", "B", "C", "-"]
     labels += sorted(({c["from_tier"] for c in data.cells} | {c["to_tier"] for c in data.cells}) - set(labels))
     counts = {(c["from_tier"], c["to_tier"]): int(c["customers"]) for c in data.cells}

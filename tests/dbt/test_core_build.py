@@ -4,8 +4,12 @@ tiny raw zone written by the test, in a temporary copy of the core part of the d
 Checks behaviour end to end: identity (uscc, name_city with name variants, one city empty,
 different cities, conflicting valid USCCs, a wrong check digit, orphan customer_nos, records
 gone from the newest snapshot), stable customer keys, exact money, latest versions, the local
-date of a social engagement and follower linking, PII-free marts, the SCD2 snapshot, and that
-the label-convergence test fails when the closure gets too few passes.
+date of a social engagement and follower linking, PII-free marts, the SCD2 snapshot, that
+the label-convergence test fails when the closure gets too few passes, and that a header-only
+newest snapshot file (known only from `audit.load_log`) empties its feed.
+
+Like the ingestion, the test writes one `audit.load_log` row per landed file: snapshot staging
+models take their current file from it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.audit import ensure_audit_schema
 from orchestration.feeds import FEEDS, LINEAGE_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +38,8 @@ U_BAD = "91310000MA1FL0000M"  # wrong check digit
 U_THIRD = "91330100MA2AAAAA1E"  # valid
 U_FOURTH = "91330100MA2BBBBB2R"  # valid
 
-# feed -> list of files: (export_date, loaded_at, rows); a row is a dict of raw-zone values
+# feed -> list of loaded files: (export_date, loaded_at, rows); a row is a dict of raw-zone values;
+# rows == [] is a header-only file (loaded, zero rows)
 RAW = {
     "accounts": [
         ("2025-09-30", "2025-10-01 00:00:00", [
@@ -110,8 +116,51 @@ RAW = {
     ],
 }
 
+# load_log rows that load nothing: (feed, export_date, status, sha256 of the file whose bytes it repeats)
+NOT_LOADED = [
+    # the bytes of the old 2025-05-01 accounts file again under a newer name: skipped, not current
+    ("accounts", "2025-11-30", "skipped_duplicate", ("accounts", "2025-05-01")),
+]
 
-def _write_raw_zone(warehouse: Path) -> None:
+# a newer accounts snapshot with only its header: CRM now has no accounts
+HEADER_ONLY_ACCOUNTS = {**RAW, "accounts": [*RAW["accounts"], ("2025-10-31", "2025-11-01 00:00:00", [])]}
+
+
+def _landed_name(spec, export_date: str) -> str:
+    return f"{spec.system}/{spec.name}/{spec.name}_{export_date.replace('-', '')}.{spec.extension}"
+
+
+def _sha(spec, export_date: str, loaded_at: str) -> str:
+    return hashlib.sha256(f"{_landed_name(spec, export_date)}{loaded_at}".encode()).hexdigest()
+
+
+def _write_load_log(warehouse: Path, raw: dict) -> None:
+    """One `audit.load_log` row per file, as the ingestion writes them."""
+    rows = []
+    for spec in FEEDS.values():
+        for export_date, loaded_at, data in raw.get(spec.name, []):
+            sha = _sha(spec, export_date, loaded_at)
+            rows.append((_landed_name(spec, export_date), spec.name, sha, export_date, len(data), "loaded",
+                         f"raw/{spec.system}/{spec.name}/{sha}.parquet", loaded_at))
+    loaded_at_of = {(feed, d): at for feed, files in raw.items() for d, at, _ in files}
+    for feed, export_date, status, (same_feed, same_date) in NOT_LOADED:
+        spec = FEEDS[feed]
+        sha = _sha(FEEDS[same_feed], same_date, loaded_at_of[(same_feed, same_date)])
+        rows.append((_landed_name(spec, export_date), feed, sha, export_date, 0, status, None, "2025-12-02 00:00:00"))
+    with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
+        ensure_audit_schema(con)
+        con.executemany(
+            """
+            insert into audit.load_log (path, feed, sha256, bytes, export_date, rows_read, rows_loaded,
+                                        rows_quarantined, status, raw_path, run_id, loaded_at)
+            values (?, ?, ?, 0, ?, ?, ?, 0, ?, ?, 'test', ?)
+            """,
+            [(path, feed, sha, d, n, n if status == "loaded" else 0, status, raw_path, at)
+             for path, feed, sha, d, n, status, raw_path, at in rows],
+        )
+
+
+def _write_raw_zone(warehouse: Path, raw: dict = RAW) -> None:
     con = duckdb.connect()
     for spec in FEEDS.values():
         folder = warehouse / "raw" / spec.system / spec.name
@@ -119,9 +168,9 @@ def _write_raw_zone(warehouse: Path) -> None:
         schema = spec.raw_schema()
         empty = ", ".join(f'cast(null as {t}) as "{c}"' for c, t in schema.items())
         con.execute(f"copy (select {empty} limit 0) to '{folder / '_schema.parquet'}' (format parquet)")
-        for export_date, loaded_at, rows in RAW.get(spec.name, []):
-            name = f"{spec.system}/{spec.name}/{spec.name}_{export_date.replace('-', '')}.{spec.extension}"
-            sha = hashlib.sha256(f"{name}{loaded_at}".encode()).hexdigest()
+        for export_date, loaded_at, rows in raw.get(spec.name, []):
+            name = _landed_name(spec, export_date)
+            sha = _sha(spec, export_date, loaded_at)
             lineage = {"_file_path": name, "_file_sha256": sha, "_export_date": export_date,
                        "_load_run_id": "test", "_loaded_at": loaded_at}
             selects = []
@@ -134,9 +183,11 @@ def _write_raw_zone(warehouse: Path) -> None:
                     literal = "null" if value is None else "'" + str(value).replace("'", "''") + "'"
                     cells.append(f'cast({literal} as {sql_type}) as "{column}"')
                 selects.append("select " + ", ".join(cells))
-            con.execute(f"copy ({' union all '.join(selects)}) to '{folder / (sha + '.parquet')}' (format parquet)")
+            body = " union all ".join(selects) or f"select {empty} limit 0"  # header-only: zero rows
+            con.execute(f"copy ({body}) to '{folder / (sha + '.parquet')}' (format parquet)")
     con.close()
     assert set(LINEAGE_COLUMNS) <= set(FEEDS["accounts"].raw_schema())
+    _write_load_log(warehouse, raw)
 
 
 def _copy_core_project(target: Path) -> None:
@@ -260,3 +311,19 @@ def test_convergence_test_fails_with_too_few_passes(built):
     assert test.returncode != 0 and "identity_labels_converged" in test.stdout
     rebuilt = _dbt(project, warehouse, "build", "-s", "int_identity_resolved", "--exclude", "test_type:unit")
     assert rebuilt.returncode == 0, rebuilt.stdout[-2000:]
+
+
+def test_header_only_newest_accounts_snapshot_empties_crm(built, tmp_path):
+    """The newest accounts file has only its header: stg_crm__accounts is empty (the older
+    snapshot's rows do not stay current) and the CRM-only customers leave dim_customer."""
+    project, _ = built
+    warehouse = tmp_path / "warehouse"
+    _write_raw_zone(warehouse, HEADER_ONLY_ACCOUNTS)
+    result = _dbt(project, warehouse, "build", "--exclude", "test_type:unit", "--vars", "{as_of_date: 2025-12-31}")
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert _query(warehouse, "select count(*) from staging.stg_crm__accounts") == [(0,)]
+    assert _query(warehouse, "select count(*) from audit.identity_map where source_system = 'crm'") == [(0,)]
+    keys = {k for (k,) in _query(warehouse, "select customer_key from marts.dim_customer")}
+    assert _md5("zcrm_B1") not in keys and _md5("zcrm_C1") not in keys  # CRM-only customers are gone
+    assert _md5("K000001") in keys and _md5("K000002") in keys  # ERP customers stay
+    assert _query(warehouse, "select max(n_crm_accounts) from marts.dim_customer") == [(0,)]

@@ -136,3 +136,11 @@ def test_bar_chart_scales_bars_and_escapes_labels():
     widths = [float(w) for w in re.findall(r'<rect x="100" y="\d+" width="([\d.]+)" height="\d+" rx="3" fill', svg)]
     assert widths == [105.0, 210.0]  # plot = 400 - 100 - 90
     assert "&lt;b&gt;" in svg and "<b>" not in svg
+
+
+def test_no_earlier_date_is_not_called_a_first_run(serving, tmp_path):
+    with duckdb.connect(str(serving)) as con:  # re-ran an old D after a later one: history only holds a later D
+        con.execute("update marts.customer_classification_history set as_of_date = date '2026-03-31' "
+                    "where as_of_date = date '2025-06-30'")
+    html = write_report(serving, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "First run" not in html and "No as-of date before 2025-12-31" in html
