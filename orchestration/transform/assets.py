@@ -20,8 +20,10 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from orchestration.feeds import ORDER_LINES
 from orchestration.quality.results import record_check_result
 from orchestration.resources import RunParameters, WarehouseResource
+from orchestration.transform.metadata import mart_metadata
 from orchestration.transform.project import DBT_PROJECT, TRANSLATOR, ensure_manifest
 
+PUBLISHED_LAYERS = ("marts", "audit")
 # Unit tests are for `make test`; a nightly run builds models and runs data tests only.
 DBT_BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
 
@@ -66,8 +68,24 @@ def _check_row(result: dg.AssetCheckResult) -> Mapping[str, object]:
         "severity": severity,
         "passed": bool(result.passed),
         "observed": observed,
-        "evidence": f"dbt test {result.check_name} (failing rows stored in schema audit_test_failures)",
+        "evidence": f"dbt test {result.check_name}: its SQL is under dbt_project/target/compiled, its result in "
+                    "dbt_project/target/run_results.json",
     }
+
+
+def _event_key(context: dg.AssetExecutionContext, event) -> dg.AssetKey | None:
+    if isinstance(event, dg.Output):
+        return context.asset_key_for_output(event.output_name)
+    return getattr(event, "asset_key", None)
+
+
+def _with_metadata(context: dg.AssetExecutionContext, con, event):
+    """The same event, its metadata extended with row count and class distributions."""
+    key = _event_key(context, event)
+    if not isinstance(event, dg.Output) or key is None or key.path[0] not in PUBLISHED_LAYERS:
+        return event
+    extra = mart_metadata(con, key.path[0], key.path[-1])
+    return event.with_metadata({**event.metadata, **extra})
 
 
 def build_dbt_assets() -> dg.AssetsDefinition:
@@ -82,11 +100,11 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         with dbt_environment(warehouse):
             invocation = dbt.cli([*DBT_BUILD_ARGS, "--vars", json.dumps(dbt_vars)], context=context,
                                  raise_on_error=False, target_path=DBT_PROJECT.target_path)
-        checks = []
-        for event in invocation.stream():
-            if isinstance(event, dg.AssetCheckResult):
-                checks.append(_check_row(event))
-            yield event
+        # Events are held until dbt exits (it holds the DuckDB file), then re-emitted in dbt's order, the
+        # published tables' materializations carrying row counts and class distributions. (Holding only the
+        # marts would emit downstream models before their parents, which Dagster rejects.)
+        events = list(invocation.stream())
+        checks = [_check_row(event) for event in events if isinstance(event, dg.AssetCheckResult)]
         ok = invocation.is_successful()
         with warehouse.connect() as con:
             for row in checks:
@@ -95,6 +113,8 @@ def build_dbt_assets() -> dg.AssetsDefinition:
                                 severity="error", passed=ok,
                                 observed="dbt build succeeded" if ok else "dbt build reported errors",
                                 evidence=f"{DBT_PROJECT.target_path}/run_results.json")
+            enriched = [_with_metadata(context, con, event) for event in events]
+        yield from enriched
         if not ok:
             context.log.error("dbt build reported errors; the publish step will refuse to publish this run")
 

@@ -86,7 +86,7 @@ def _spoil_unit_price(landing: Path) -> None:
     """Make the newest order-lines file carry a negative unit price (an error-level defect)."""
     newest = sorted((landing / "erp" / "order_lines").glob("order_lines_*.csv"))[-1]
     lines = newest.read_bytes().decode("gb18030").split("\n")
-    header = lines[0].split(",")
+    header = [name.strip('"') for name in lines[0].split(",")]
     col = header.index("unit_price")
     fields = lines[1].split(",")
     fields[col] = "-" + fields[col].lstrip("-")

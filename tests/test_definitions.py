@@ -1,0 +1,77 @@
+"""The code location loads and holds what the Dagster UI must show."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from orchestration.feeds import FEEDS
+
+
+@pytest.fixture(scope="module")
+def defs() -> dg.Definitions:
+    from orchestration.definitions import defs
+
+    return defs
+
+
+@pytest.fixture(scope="module")
+def graph(defs):
+    return defs.resolve_asset_graph()
+
+
+def test_one_ingestion_asset_per_feed_in_the_landing_group(graph):
+    for spec in FEEDS.values():
+        key = dg.AssetKey(["raw", spec.system, spec.name])
+        assert graph.get(key).group_name == "landing"
+
+
+def test_dbt_models_hang_off_their_raw_feed(graph):
+    stg = graph.get(dg.AssetKey(["staging", "stg_erp__order_lines"]))
+    assert dg.AssetKey(["raw", "erp", "order_lines"]) in stg.parent_keys
+    assert stg.group_name == "staging"
+
+
+def test_every_contract_mart_is_an_asset_upstream_of_publish(graph):
+    publish = graph.get(dg.AssetKey(["publish", "serving_database"]))
+    for table in ("dim_customer", "fct_order_lines", "fct_invoices", "fct_interactions", "customer_tier",
+                  "customer_value", "customer_churn", "customer_credit", "customer_classification",
+                  "customer_classification_history", "segment_summary", "dim_customer_history"):
+        key = dg.AssetKey(["marts", table])
+        assert graph.get(key).group_name == "marts"
+        assert key in publish.parent_keys
+    assert dg.AssetKey(["audit", "identity_map"]) in publish.parent_keys
+
+
+def test_groups_are_the_layers(graph):
+    groups = {graph.get(key).group_name for key in graph.get_all_asset_keys() if graph.has(key)
+              and graph.get(key).is_materializable}
+    assert groups == {"landing", "staging", "intermediate", "marts", "rules", "publish"}
+
+
+def test_assets_have_descriptions_owners_and_kinds(graph):
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if not node.is_materializable:
+            continue
+        assert node.description, key
+        assert node.owners, key
+        assert node.kinds, key
+
+
+def test_checks_cover_raw_feeds_marts_and_dbt_tests(graph):
+    check_keys = graph.asset_check_keys
+    names = {(k.asset_key.to_user_string(), k.name) for k in check_keys}
+    assert ("raw/erp/order_lines", "gx_error") in names
+    assert ("raw/erp/order_lines", "quarantine_rate") in names
+    assert ("marts/fct_order_lines", "net_amount_reconciles") in names
+    assert any(asset == "marts/customer_tier" and "accepted_values" in name for asset, name in names)
+
+
+def test_job_schedule_and_sensors(defs):
+    job = defs.resolve_job_def("nightly_classification")
+    assert job.executor_def.name == "in_process"
+    schedule = defs.resolve_schedule_def("nightly_classification_schedule")
+    assert schedule.cron_schedule == "0 2 * * *" and schedule.execution_timezone == "Asia/Shanghai"
+    sensors = {s.name for s in defs.resolve_all_sensor_defs()}
+    assert {"landing_files_sensor", "nightly_failure_alert"} <= sensors
