@@ -58,6 +58,8 @@ class FileFacts:
     has_quote: bool  # a `"` occurs: CSV records may span lines
     separator: str | None  # a control character that does not occur, None if all do
     control_space: bool  # a tab or another ASCII whitespace control character occurs
+    line_count: int  # LF-separated lines (see LineScan; meaningful for a file read as is)
+    blank_free: bool  # no empty line and no line starting with a space
 
     @property
     def readable_as_is(self) -> bool:
@@ -68,10 +70,11 @@ class FileFacts:
 def inspect_file(path: Path) -> FileFacts:
     """Hash a file and note its line ends, quotes and control characters, reading it in chunks."""
     digest, size = hashlib.sha256(), 0
-    ascii_only, has_cr, has_quote, present = True, False, False, set()
+    ascii_only, has_cr, has_quote, present, lines = True, False, False, set(), LineScan()
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK_BYTES):
             digest.update(chunk)
+            lines.feed(chunk)
             size += len(chunk)
             ascii_only = ascii_only and chunk.isascii()
             has_cr = has_cr or b"\r" in chunk
@@ -79,4 +82,29 @@ def inspect_file(path: Path) -> FileFacts:
             present.update(chunk.translate(None, _OTHER_BYTES))
     free = [c for c in SEPARATOR_CANDIDATES if c not in present]
     return FileFacts(digest.hexdigest(), size, ascii_only, has_cr, has_quote, chr(free[0]) if free else None,
-                     any(c in present for c in CONTROL_SPACES))
+                     any(c in present for c in CONTROL_SPACES), lines.count, lines.blank_free)
+
+
+class LineScan:
+    """Counts the LF-separated lines of a text fed chunk by chunk, the way DuckDB's line reader
+    numbers them (a last line without LF counts), and notes whether no line can be blank: no empty
+    line and no line starting with a space. Only spaces can then make a line blank when the text
+    holds no other whitespace (`odd_space` false), so `blank_free` proves every line non-blank."""
+
+    def __init__(self) -> None:
+        self.breaks = 0
+        self.blank_free = True
+        self._last = b"\n"  # the file's start is a line start
+
+    def feed(self, chunk: bytes) -> None:
+        if not chunk:
+            return
+        self.breaks += chunk.count(b"\n")
+        if self.blank_free:
+            seam = self._last + chunk[:1]
+            self.blank_free = not (seam in (b"\n\n", b"\n ") or b"\n\n" in chunk or b"\n " in chunk)
+        self._last = chunk[-1:]
+
+    @property
+    def count(self) -> int:
+        return self.breaks + (self._last != b"\n")

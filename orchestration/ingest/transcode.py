@@ -16,7 +16,7 @@ import codecs
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.ingest.landing_files import CHUNK_BYTES, FileFacts
+from orchestration.ingest.landing_files import CHUNK_BYTES, FileFacts, LineScan
 
 #: Non-ASCII characters Python's str.strip() removes (the contract's "trimmed").
 UNICODE_SPACES = "\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
@@ -33,22 +33,29 @@ class TextCopy:
     has_quote: bool
     separator: str  # a character that does not occur in the text
     odd_space: bool  # whitespace other than space and line ends may occur (tab, U+3000, ...)
+    line_count: int  # physical lines, as DuckDB's line reader numbers them
+    blank_free: bool  # no empty line and no line starting with a space (see LineScan)
 
 
 def text_for_duckdb(source: Path, facts: FileFacts, encoding: str, target: Path) -> TextCopy:
     if facts.separator is None:
         raise EncodingRejected("the file holds every ASCII control character; it is not a text export")
     if facts.readable_as_is:
-        return TextCopy(source, facts.has_quote, facts.separator, facts.control_space)
-    unicode_space = transcode(source, encoding, target)
-    return TextCopy(target, facts.has_quote, facts.separator, facts.control_space or unicode_space)
+        return TextCopy(source, facts.has_quote, facts.separator, facts.control_space, facts.line_count,
+                        facts.blank_free)
+    lines = LineScan()
+    unicode_space = transcode(source, encoding, target, lines)
+    return TextCopy(target, facts.has_quote, facts.separator, facts.control_space or unicode_space, lines.count,
+                    lines.blank_free)
 
 
-def transcode(source: Path, encoding: str, target: Path) -> bool:
+def transcode(source: Path, encoding: str, target: Path, lines: LineScan | None = None) -> bool:
     """Stream `source` (in `encoding`) into `target` as UTF-8 with LF line ends and no BOM; tell
-    whether a non-ASCII whitespace character (no-break space, ideographic space, ...) occurs."""
+    whether a non-ASCII whitespace character (no-break space, ideographic space, ...) occurs.
+    `lines` is fed the text written."""
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     carry_cr, offset, first, unicode_space = False, 0, True, False
+    lines = lines if lines is not None else LineScan()
     with open(source, "rb") as src, open(target, "wb") as out:
         while True:
             chunk = src.read(CHUNK_BYTES)
@@ -71,5 +78,6 @@ def transcode(source: Path, encoding: str, target: Path) -> bool:
             if b"\r" in data:
                 data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
             out.write(data)
+            lines.feed(data)
             if not chunk:
                 return unicode_space

@@ -20,6 +20,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from orchestration.feeds import ORDER_LINES
 from orchestration.quality.results import record_check_result
 from orchestration.resources import RunParameters, WarehouseResource
+from orchestration.transform.lineage import column_lineage, relation_columns
 from orchestration.transform.metadata import mart_metadata
 from orchestration.transform.project import DBT_PROJECT, TRANSLATOR, ensure_manifest
 
@@ -79,12 +80,16 @@ def _event_key(context: dg.AssetExecutionContext, event) -> dg.AssetKey | None:
     return getattr(event, "asset_key", None)
 
 
-def _with_metadata(context: dg.AssetExecutionContext, con, event):
-    """The same event, its metadata extended with row count and class distributions."""
+def _with_metadata(context: dg.AssetExecutionContext, con, event, manifest, columns):
+    """The same event, its metadata extended with column lineage, row count and class distributions."""
     key = _event_key(context, event)
-    if not isinstance(event, dg.Output) or key is None or key.path[0] not in PUBLISHED_LAYERS:
+    if not isinstance(event, dg.Output) or key is None:
         return event
-    extra = mart_metadata(con, key.path[0], key.path[-1])
+    unique_id = event.metadata.get("unique_id")
+    extra = column_lineage(unique_id.value if unique_id else "", manifest, columns, TRANSLATOR, DBT_PROJECT,
+                           DBT_PROJECT.project_dir / DBT_PROJECT.target_path)
+    if key.path[0] in PUBLISHED_LAYERS:
+        extra.update(mart_metadata(con, key.path[0], key.path[-1]))
     return event.with_metadata({**event.metadata, **extra})
 
 
@@ -113,7 +118,8 @@ def build_dbt_assets() -> dg.AssetsDefinition:
                                 severity="error", passed=ok,
                                 observed="dbt build succeeded" if ok else "dbt build reported errors",
                                 evidence=f"{DBT_PROJECT.target_path}/run_results.json")
-            enriched = [_with_metadata(context, con, event) for event in events]
+            columns = relation_columns(con)
+            enriched = [_with_metadata(context, con, event, invocation.manifest, columns) for event in events]
         yield from enriched
         if not ok:
             context.log.error("dbt build reported errors; the publish step will refuse to publish this run")

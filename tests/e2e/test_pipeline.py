@@ -43,9 +43,15 @@ def snapshot(serving: Path) -> dict[str, list]:
 
 
 @pytest.fixture(scope="module")
-def published(demo_landing, tmp_path_factory):
+def dagster_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("dagster_home")
+
+
+@pytest.fixture(scope="module")
+def published(demo_landing, tmp_path_factory, dagster_home):
     warehouse = tmp_path_factory.mktemp("wh")
-    result = run_cli("run", "--landing", str(demo_landing), "--warehouse", str(warehouse))
+    result = run_cli("run", "--landing", str(demo_landing), "--warehouse", str(warehouse),
+                     env={"DAGSTER_HOME": str(dagster_home)})
     assert result.returncode == 0, result.stdout + result.stderr
     return warehouse, result
 
@@ -57,6 +63,30 @@ def test_run_publishes_every_contract_table(published):
     found = tables(serving)
     for schema, names in CONTRACT_TABLES.items():
         assert names <= found.get(schema, set()), f"missing in {schema}: {names - found.get(schema, set())}"
+
+
+def test_ui_shows_what_happened(published, dagster_home, monkeypatch):
+    """Materializations carry rows loaded, class distributions and column lineage (as the UI shows them)."""
+    import dagster as dg
+
+    monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
+    with dg.DagsterInstance.get() as instance:
+        def metadata(*path):
+            return instance.get_latest_materialization_event(dg.AssetKey(list(path))).asset_materialization.metadata
+
+        assert metadata("raw", "erp", "order_lines")["rows_loaded"].value > 0
+        tier = metadata("marts", "customer_tier")
+        assert "| A |" in tier["distribution_tier"].value and "guideline" in tier["distribution_tier"].value
+        assert tier["dagster/row_count"].value > 0
+        lineage = metadata("marts", "dim_customer")["dagster/column_lineage"].value.deps_by_column
+        assert dg.AssetKey(["intermediate", "int_customers"]) in {dep.asset_key for dep in lineage["customer_name"]}
+        assert metadata("publish", "serving_database")["bytes"].value > 0
+
+
+def test_report_is_written_next_to_serving(published):
+    warehouse, _ = published
+    html = (warehouse / "report.html").read_text(encoding="utf-8")
+    assert "<svg" in html and "http://" not in html and "https://" not in html
 
 
 def test_every_customer_is_classified_with_run_and_rule_version(published):

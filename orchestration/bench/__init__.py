@@ -1,0 +1,30 @@
+"""`python -m orchestration.bench`: the performance benchmark (issue "Performance"). A script, not a test.
+
+Per scale (S 2,000 / M 20,000 / L 200,000 customers of the project's demo generator; L is about
+10M order lines) it measures three runs of `python -m orchestration run`, each in a fresh
+subprocess:
+
+1. **full** — an empty warehouse, every export date but the last one, as of the previous export
+   date (the night before the last export landed);
+2. **incremental** — the files of the last export date put back, as of the last export date (the
+   next night: one export day lands);
+3. **nothing_new** — the same landing and as-of date again (a night with no new files).
+
+Decisions (the issue left them open):
+- Data is generated once per (scale, seed) under `<work>/landing-<scale>-seed<seed>/` and reused.
+  Each bench builds `<work>/runs/<scale>/landing/` as a hard-link farm of that cache (a copy when
+  links are not possible); the landing is never modified, so links are safe.
+- Stage times come from the Dagster run's step statistics (the in-process executor runs steps one
+  after another, so a stage's time is the sum of its steps). `total` is the wall time of the
+  subprocess as the user feels it, so `other` = total − all steps = interpreter start, code
+  location load, the dbt manifest check and the summary.
+- Peak memory is the peak of the summed resident set of the whole process tree (the run command
+  and its dbt subprocess), sampled from /proc every 0.2 s — the target's figure. The kernel's
+  high-water mark of the largest single process of the tree (`wait4` rusage) is recorded too.
+- "DuckDB's own read" of the order lines = for each order-lines file the run loaded, transcoded
+  beforehand (outside the timing) to a UTF-8 copy: `copy (select * from read_csv(file,
+  header = true, auto_detect = false, columns = <the raw-zone types of feeds.ORDER_LINES>)) to
+  parquet`, with the pipeline's DuckDB threads and memory limit. Like for like with ingestion,
+  which also writes one Parquet file per landed file with those types; ingestion's extra work
+  (hashing, transcoding, validation, quarantine, lineage) is exactly what the ratio prices.
+"""

@@ -1,0 +1,5 @@
+import sys
+
+from orchestration.bench.cli import main
+
+sys.exit(main())

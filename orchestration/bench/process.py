@@ -1,0 +1,85 @@
+"""Run a command in a fresh subprocess and measure its wall time and the memory of its whole tree."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+SAMPLE_SECONDS = 0.2
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+_RUN_LINE = re.compile(r"^run (\S+)\s+\(", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class ProcessFigures:
+    exit_code: int
+    seconds: float
+    peak_tree_rss_bytes: int  # peak of the summed RSS of the process and all its descendants (sampled)
+    max_process_rss_bytes: int  # kernel high-water mark of the largest single process of the tree
+
+
+def parse_run_id(stdout: str) -> str | None:
+    """The Dagster run id from the run command's summary line `run <id>  (12.3s)`."""
+    match = _RUN_LINE.search(stdout)
+    return match[1] if match else None
+
+
+def _parents() -> dict[int, int]:
+    """pid → parent pid of every process visible in /proc."""
+    parents = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # the command name (field 2) may hold spaces and parentheses: split after the last ')'
+        fields = stat[stat.rfind(b")") + 2:].split()
+        parents[int(entry.name)] = int(fields[1])
+    return parents
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE_BYTES
+    except (OSError, IndexError, ValueError):
+        return 0  # gone between the scan and the read
+
+
+def tree_rss_bytes(root: int) -> int:
+    """Summed resident set of `root` and all its descendants (shared pages counted in each: an upper bound)."""
+    children: dict[int, list[int]] = {}
+    for pid, parent in _parents().items():
+        children.setdefault(parent, []).append(pid)
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += _rss_bytes(pid)
+        todo.extend(children.get(pid, ()))
+    return total
+
+
+def measure(cmd: list[str], *, env: dict[str, str], cwd: Path, stdout: Path, stderr: Path,
+            sample_seconds: float = SAMPLE_SECONDS) -> ProcessFigures:
+    """Run `cmd` to completion (output to the given files), sampling its tree's memory meanwhile."""
+    started = time.perf_counter()
+    with open(stdout, "wb") as out, open(stderr, "wb") as err:
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=err)
+        peak = 0
+        while True:
+            peak = max(peak, tree_rss_bytes(proc.pid))
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            time.sleep(sample_seconds)
+    seconds = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from waiting again
+    # wait4's rusage of a reaped child covers its reaped descendants; Linux reports ru_maxrss in KiB
+    return ProcessFigures(proc.returncode, seconds, peak, usage.ru_maxrss * 1024)

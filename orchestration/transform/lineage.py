@@ -1,0 +1,54 @@
+"""Column-level lineage of dbt models for the Dagster UI, computed once dbt has exited.
+
+dagster-dbt's `fetch_column_metadata()` asks the dbt adapter for column types *while* dbt runs;
+with DuckDB that would need a second connection to a file the dbt subprocess holds for writing.
+So the column types are read afterwards (one read of `information_schema`), and dagster-dbt's
+own sqlglot lineage builder turns the compiled SQL into `dagster/column_lineage` metadata.
+That builder is not public API: any failure only drops the lineage, never the run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from dagster_dbt import DagsterDbtTranslator, DbtProject
+from dagster_dbt.core.dbt_cli_event import EventHistoryMetadata, _build_column_lineage_metadata
+
+log = logging.getLogger(__name__)
+
+
+def relation_columns(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], dict[str, dict[str, str]]]:
+    """(schema, table) → column → {"data_type": ...} for every relation of the warehouse."""
+    out: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
+    rows = con.execute("select table_schema, table_name, column_name, data_type from information_schema.columns "
+                       "order by table_schema, table_name, ordinal_position").fetchall()
+    for schema, table, column, data_type in rows:
+        out.setdefault((schema, table), {})[column] = {"data_type": data_type}
+    return out
+
+
+def _columns_of(props: Mapping[str, Any], columns: Mapping[tuple[str, str], dict]) -> dict[str, dict[str, str]]:
+    if props["resource_type"] == "source":  # external Parquet: the types declared in the sources yml
+        return {name: {"data_type": c.get("data_type") or "varchar"} for name, c in props["columns"].items()}
+    return columns.get((props["schema"], props.get("alias") or props["name"]), {})
+
+
+def column_lineage(unique_id: str, manifest: Mapping[str, Any], columns: Mapping[tuple[str, str], dict],
+                   translator: DagsterDbtTranslator, project: DbtProject, target_path: Path) -> dict[str, Any]:
+    """`dagster/column_lineage` metadata of one model (empty when it cannot be derived)."""
+    try:
+        props = manifest["nodes"][unique_id]
+        parents = {}
+        for parent_id in manifest["parent_map"].get(unique_id, []):
+            parent = manifest["nodes"].get(parent_id) or manifest["sources"].get(parent_id)
+            if parent and parent.get("relation_name"):
+                parents[parent["relation_name"]] = _columns_of(parent, columns)
+        history = EventHistoryMetadata(columns=_columns_of(props, columns), parents=parents)
+        return _build_column_lineage_metadata(history, props, manifest, translator, target_path, project)
+    except Exception as exc:  # lineage is a nicety: never fail a run over it
+        log.debug("no column lineage for %s: %s", unique_id, exc)
+        return {}
