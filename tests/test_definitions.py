@@ -73,5 +73,5 @@ def test_job_schedule_and_sensors(defs):
     assert job.executor_def.name == "in_process"
     schedule = defs.resolve_schedule_def("nightly_classification_schedule")
     assert schedule.cron_schedule == "0 2 * * *" and schedule.execution_timezone == "Asia/Shanghai"
-    sensors = {s.name for s in defs.resolve_all_sensor_defs()}
-    assert {"landing_files_sensor", "nightly_failure_alert"} <= sensors
+    assert defs.resolve_sensor_def("landing_files_sensor").minimum_interval_seconds == 60
+    assert defs.resolve_sensor_def("nightly_failure_alert") is not None

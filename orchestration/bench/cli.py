@@ -41,14 +41,18 @@ def run_once(name: str, farm: landing.LandingFarm, warehouse: Path, as_of: date,
     cmd = [sys.executable, "-m", "orchestration", "run", "--landing", str(farm.landing),
            "--warehouse", str(warehouse), "--as-of", as_of.isoformat()]
     out, err = logs / f"{name}.stdout.log", logs / f"{name}.stderr.log"
+    load_before = os.getloadavg()[0]
     proc = measure(cmd, env=env, cwd=PROJECT_ROOT, stdout=out, stderr=err)
     run_id = parse_run_id(out.read_text(errors="replace"))
     result = {"as_of": as_of.isoformat(), "exit_code": proc.exit_code, "run_id": run_id,
               "stdout_log": str(out), "stderr_log": str(err),
+              "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
               "peak_memory_bytes": max(proc.peak_tree_rss_bytes, proc.max_process_rss_bytes),
               "peak_tree_rss_bytes": proc.peak_tree_rss_bytes, "max_process_rss_bytes": proc.max_process_rss_bytes}
-    steps = figures.read_step_seconds(home, run_id) if run_id else {}
+    steps, run_start, run_end = figures.read_run_timing(home, run_id) if run_id else ({}, None, None)
     result["stages"] = figures.stage_seconds(steps, proc.seconds)
+    result["other_breakdown"] = figures.overhead_seconds(steps, (proc.started_at, proc.ended_at),
+                                                         (run_start, run_end))
     result["steps"] = {k: round(v, 3) for k, v in sorted(steps.items())}
     result["unknown_steps"] = sorted(k for k in steps if figures.stage_of(k) == "other")
     loads = figures.load_figures(warehouse / "warehouse.duckdb", run_id)

@@ -49,12 +49,26 @@ def stage_seconds(steps: dict[str, float], total: float) -> dict[str, float]:
     return {k: round(v, 3) for k, v in stages.items()}
 
 
-def read_step_seconds(dagster_home: Path, run_id: str) -> dict[str, float]:
-    """The run's step durations from the Dagster instance at `dagster_home` (what the run command used)."""
+def read_run_timing(dagster_home: Path, run_id: str) -> tuple[dict[str, float], float | None, float | None]:
+    """The run's step durations and its start and end (epoch seconds) from the Dagster instance at
+    `dagster_home` (the one the run command used)."""
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-        return step_seconds(instance.get_run_step_stats(run_id))
+        stats = instance.get_run_stats(run_id)
+        return step_seconds(instance.get_run_step_stats(run_id)), stats.start_time, stats.end_time
+
+
+def overhead_seconds(steps: dict[str, float], process: tuple[float, float], run: tuple[float | None, float | None]
+                     ) -> dict[str, float | None]:
+    """Where `other` goes: before the Dagster run starts (interpreter, imports, code location, dbt
+    manifest), inside the run between steps, and after it ends (the summary)."""
+    (p_start, p_end), (r_start, r_end) = process, run
+    if r_start is None or r_end is None:
+        return {"startup": None, "between_steps": None, "shutdown": None}
+    return {"startup": round(r_start - p_start, 3),
+            "between_steps": round(r_end - r_start - sum(steps.values()), 3),
+            "shutdown": round(p_end - r_end, 3)}
 
 
 def load_figures(warehouse_db: Path, run_id: str | None) -> dict:

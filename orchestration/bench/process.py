@@ -20,6 +20,8 @@ class ProcessFigures:
     seconds: float
     peak_tree_rss_bytes: int  # peak of the summed RSS of the process and all its descendants (sampled)
     max_process_rss_bytes: int  # kernel high-water mark of the largest single process of the tree
+    started_at: float  # epoch seconds (comparable with Dagster's event times)
+    ended_at: float
 
 
 def parse_run_id(stdout: str) -> str | None:
@@ -69,7 +71,7 @@ def tree_rss_bytes(root: int) -> int:
 def measure(cmd: list[str], *, env: dict[str, str], cwd: Path, stdout: Path, stderr: Path,
             sample_seconds: float = SAMPLE_SECONDS) -> ProcessFigures:
     """Run `cmd` to completion (output to the given files), sampling its tree's memory meanwhile."""
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
     with open(stdout, "wb") as out, open(stderr, "wb") as err:
         proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=err)
         peak = 0
@@ -79,7 +81,7 @@ def measure(cmd: list[str], *, env: dict[str, str], cwd: Path, stdout: Path, std
             if pid:
                 break
             time.sleep(sample_seconds)
-    seconds = time.perf_counter() - started
+    seconds, ended_at = time.perf_counter() - started, time.time()
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from waiting again
     # wait4's rusage of a reaped child covers its reaped descendants; Linux reports ru_maxrss in KiB
-    return ProcessFigures(proc.returncode, seconds, peak, usage.ru_maxrss * 1024)
+    return ProcessFigures(proc.returncode, seconds, peak, usage.ru_maxrss * 1024, started_at, ended_at)

@@ -59,9 +59,12 @@ class FileLoad:
 def load_file(job: FileJob, threads: int, memory_limit: str) -> FileLoad:
     """Write the raw-zone Parquet file of a landed file; raise FileRejected when it cannot be loaded.
 
-    Two streaming passes over the text rather than one materialised table (materialising millions
-    of strings costs more than reading the file again): the first keeps only the rows that fail,
-    the second COPYs the good rows straight to Parquet."""
+    Streaming passes over the text rather than one materialised table (materialising millions of
+    strings costs more than reading the file again). When the line scan already proves which lines
+    are rows (an unquoted CSV text without blank lines: rows = lines 2..n), the good rows are COPYed
+    to Parquet in one pass, and a second pass collecting the failed rows runs only when fewer rows
+    were written than read. Otherwise the rows are counted first (their numbering may need a
+    window), then the failed rows are kept, then the good rows COPYed."""
     job.work_dir.mkdir(parents=True, exist_ok=True)
     try:
         copy = text_for_duckdb(job.source, job.facts, job.spec.encoding, job.work_dir / "copy.txt")
@@ -71,18 +74,28 @@ def load_file(job: FileJob, threads: int, memory_limit: str) -> FileLoad:
               "preserve_insertion_order": True}
     con = duckdb.connect(":memory:", config=config)
     try:
-        extra = _stage_csv(con, job.spec, copy) if job.spec.fmt == "csv" else _stage_jsonl(con, job.spec, copy)
-        read, first, last = con.execute(
-            "select count(*), min(line_number), max(line_number) from data_records").fetchone()
-        if read == 0 or last - first + 1 == read:  # no blank line or multi-line record between rows
-            row_number = f"line_number - {(first or 1) - 1}"
+        if job.spec.fmt == "csv":
+            extra, fast = _stage_csv(con, job.spec, copy), "__fast"
         else:
-            row_number = "row_number() over (order by line_number)"
-        con.execute(f"create view typed_rows as {typed_rows_sql(job.spec, 'staged_rows', row_number)}")
-        con.execute("create table failed as select line_number, raw, reason from typed_rows where reason is not null")
-        (quarantined,) = con.execute("select count(*) from failed").fetchone()
+            extra, fast = _stage_jsonl(con, job.spec, copy), None
+        read = _known_rows(job.spec, copy)
+        if read is not None:
+            row_number = "line_number - 1"
+        else:
+            read, first, last = con.execute(
+                "select count(*), min(line_number), max(line_number) from data_records").fetchone()
+            if read == 0 or last - first + 1 == read:  # no blank line or multi-line record between rows
+                row_number = f"line_number - {(first or 1) - 1}"
+            else:
+                row_number = "row_number() over (order by line_number)"
+        con.execute(f"create view typed_rows as {typed_rows_sql(job.spec, 'staged_rows', row_number, fast)}")
         loaded = _write_raw(con, job)
-        quarantine_file = _write_quarantine(con, job) if quarantined else None
+        quarantined, quarantine_file = 0, None
+        if loaded != read:
+            con.execute("create table failed as select line_number, raw, reason from typed_rows "
+                        "where reason is not null")
+            (quarantined,) = con.execute("select count(*) from failed").fetchone()
+            quarantine_file = _write_quarantine(con, job) if quarantined else None
     except duckdb.Error as exc:
         raise FileRejected(f"could not be read: {str(exc).splitlines()[0]}") from exc
     finally:
@@ -92,19 +105,48 @@ def load_file(job: FileJob, threads: int, memory_limit: str) -> FileLoad:
     return FileLoad(read, loaded, quarantined, extra, quarantine_file)
 
 
+def _known_rows(spec: FeedSpec, copy: TextCopy) -> int | None:
+    """The number of data rows when the line scan proves it (an unquoted CSV text with no blank
+    line: every line after the header is one row), else None."""
+    if spec.fmt != "csv" or copy.has_quote or copy.odd_space or not copy.blank_free:
+        return None
+    return max(copy.line_count - 1, 0)
+
+
 def _stage_csv(con: duckdb.DuckDBPyConnection, spec: FeedSpec, copy: TextCopy) -> tuple[str, ...]:
     con.execute(f"create view records as {csv_records_sql(copy)}")
-    first = con.execute("select raw, unterminated from records where line_number = 1").fetchone()
+    first = _first_line(copy)
+    if first is _UNKNOWN:
+        first = con.execute("select raw, unterminated from records where line_number = 1").fetchone()
     header = _parse_header(first)
     missing = [c.source for c in spec.columns if c.source not in header]
     if missing:
         raise FileRejected(f"missing required column(s): {', '.join(missing)}")
     positions = {c.name: header.index(c.source) + 1 for c in spec.columns}
     extra = tuple(h for h in header if h and h not in spec.source_names)
-    con.execute(f"create view data_records as {csv_data_records_sql('records')}")
+    con.execute(f"create view data_records as {csv_data_records_sql('records', copy.odd_space)}")
     rows = csv_rows_sql(spec, "data_records", positions, len(header), copy.odd_space)
     con.execute(f"create view staged_rows as {rows}")
     return extra
+
+
+_UNKNOWN = object()
+HEADER_BYTES = 1 << 20  # a longer first line is left to DuckDB's reader (and its line size limit)
+
+
+def _first_line(copy: TextCopy) -> tuple[str, bool] | None | object:
+    """The header record (raw, unterminated) of an unquoted text, read directly rather than by a
+    scan of the whole file: what the `records` view has at line 1 (None: the text is empty).
+    _UNKNOWN when the text has quotes (a record may span lines) or the line is unusual."""
+    if copy.has_quote:
+        return _UNKNOWN
+    with open(copy.path, "rb") as handle:
+        head = handle.readline(HEADER_BYTES)
+    if not head:
+        return None
+    if not head.endswith(b"\n") and len(head) == HEADER_BYTES or b"\0" in head:
+        return _UNKNOWN
+    return head.removesuffix(b"\n").decode("utf-8"), False
 
 
 def _parse_header(first: tuple | None) -> list[str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from orchestration.feeds import FeedSpec
 from orchestration.ingest.sql_text import cleaned, has_edge_space, ident, is_blank, literal
+from orchestration.ingest.line_shape import record_pattern
 from orchestration.ingest.transcode import TextCopy
 
 MAX_LINE_BYTES = 8 * 1024 * 1024  # a longer line rejects the file (DuckDB buffers ~16x this)
@@ -80,21 +81,25 @@ def csv_records_sql(copy: TextCopy) -> str:
             group by record_line
         )
 
-        select * from final
+        select * from final order by line_number
     """
 
 
-def csv_data_records_sql(records_table: str) -> str:
-    """The data records: not the header, not blank (a blank line is not a row)."""
-    return f"select * from {records_table} where line_number > 1 and not {is_blank('raw')}"
+def csv_data_records_sql(records_table: str, odd_space: bool) -> str:
+    """The data records: not the header, not blank (a blank line is not a row). Without odd
+    whitespace in the text only spaces can make a record blank: no regexp then."""
+    blank = is_blank("raw") if odd_space else "(raw = '' or (starts_with(raw, ' ') and trim(raw) = ''))"
+    return f"select * from {records_table} where line_number > 1 and not {blank}"
 
 
 def csv_rows_sql(spec: FeedSpec, records_table: str, positions: dict[str, int], width: int, odd_space: bool) -> str:
-    """line_number, raw, parse_error and one cleaned text column per feed column (by raw name)
-    for every data record of `records_table` (see csv_data_records_sql).
+    """line_number, raw, parse_error, __fast and one cleaned text column per feed column (by raw
+    name) for every data record of `records_table` (see csv_data_records_sql).
     `positions`: raw column name -> 1-based field position.
+    `__fast`: the record matches line_shape.record_pattern (its values need no trimming or checks).
     Trimming is paid for only where it can matter: `trim_mode` 0 = no field has edge spaces,
     1 = only plain spaces to trim, 2 = quoted fields or other whitespace (the full trim)."""
+    fast = literal(record_pattern(spec, positions, width, odd_space))
     values = ",\n".join(f"{_cleaned_field(f'fields[{positions[c.name]}]', odd_space)} as {ident(c.name)}"
                          for c in spec.columns)
     odd = f"when {has_edge_space('raw')} then 2" if odd_space else ""
@@ -105,12 +110,18 @@ def csv_rows_sql(spec: FeedSpec, records_table: str, positions: dict[str, int], 
             select * from {records_table}
         ),
 
+        shaped as (
+            select *, regexp_full_match(raw, {fast}) as __fast from records
+        ),
+
         split as (
             select
                 line_number,
                 raw,
                 unterminated,
+                __fast,
                 case
+                    when __fast then 0
                     when strpos(raw, '"') > 0 then 2
                     {odd}
                     when starts_with(raw, ' ') or ends_with(raw, ' ') or contains(raw, ' ,') or contains(raw, ', ')
@@ -124,7 +135,7 @@ def csv_rows_sql(spec: FeedSpec, records_table: str, positions: dict[str, int], 
                         regexp_extract_all(',' || raw, {literal(_FIELD)}, 1),
                         f -> case when starts_with(f, '"') then replace(f[2:-2], '""', '"') else f end)
                 end as fields
-            from records
+            from shaped
         ),
 
         final as (
@@ -137,6 +148,7 @@ def csv_rows_sql(spec: FeedSpec, records_table: str, positions: dict[str, int], 
                     when len(fields) <> {width}
                         then 'malformed CSV line: expected {width} fields, got ' || len(fields)
                 end as parse_error,
+                __fast,
                 {values}
             from split
         )

@@ -37,6 +37,14 @@ def _when(pattern: str, value: str, then: str) -> str:
     return f"case when regexp_full_match({value}, {literal(pattern)}) then {then} end"
 
 
+def value_pattern(spec: FeedSpec, column: Column) -> str:
+    """The pattern a non-empty value of a typed column must match in full."""
+    if column.type == "timestamp":
+        return {"iso_offset": ISO_OFFSET, "crm_local": f"{ISO_SECONDS}|{SHEET_MINUTES}"}.get(spec.timestamp_style,
+                                                                                          ISO_SECONDS)
+    return {"date": DATE, "integer": INTEGER, "number": NUMBER}[column.type]
+
+
 def _utc_from_offset(v: str) -> str:
     """ISO-8601 with an offset -> naive UTC timestamp (local clock minus the offset)."""
     local = f"try_strptime(left({v}, length({v}) - case when right({v}, 1) = 'Z' then 1 else 6 end), " \
@@ -48,15 +56,20 @@ def _utc_from_offset(v: str) -> str:
     return _when(ISO_OFFSET, v, f"{local} - to_minutes({minutes})")
 
 
+def _conversion(column: Column, v: str) -> str | None:
+    """The conversion of a value known to match its pattern (None: the type needs the checked form)."""
+    return {
+        "date": f"try_cast({v} as date)",
+        "integer": f"try_cast({v} as bigint)",
+        "number": f"try_cast({v} as decimal(18,6))",
+    }.get(column.type)
+
+
 def typed_expr(spec: FeedSpec, column: Column) -> str:
     """The typed value of a cleaned text column (NULL when empty or when it does not parse)."""
     v = ident(column.name)
-    if column.type == "date":
-        return _when(DATE, v, f"try_cast({v} as date)")
-    if column.type == "integer":
-        return _when(INTEGER, v, f"try_cast({v} as bigint)")
-    if column.type == "number":
-        return _when(NUMBER, v, f"try_cast({v} as decimal(18,6))")
+    if column.type in ("date", "integer", "number"):
+        return _when(value_pattern(spec, column), v, _conversion(column, v))
     if column.type == "timestamp":
         if spec.timestamp_style == "iso_offset":
             return _utc_from_offset(v)
@@ -68,12 +81,27 @@ def typed_expr(spec: FeedSpec, column: Column) -> str:
     return v
 
 
-def typed_rows_sql(spec: FeedSpec, rows_table: str, row_number: str) -> str:
+def fast_typed_expr(spec: FeedSpec, column: Column) -> str:
+    """typed_expr for a value already known to be empty or to match value_pattern (line_shape)."""
+    v = ident(column.name)
+    if column.type == "timestamp" and spec.timestamp_style == "erp_local":
+        return f"try_strptime({v}, '%Y-%m-%d %H:%M:%S')"
+    return _conversion(column, v) or typed_expr(spec, column)
+
+
+def typed_rows_sql(spec: FeedSpec, rows_table: str, row_number: str, fast_column: str | None = None) -> str:
     """line_number, row_number, reason (NULL for a good row), raw (bad rows only) and every feed
     column typed as in `spec.raw_schema()`. `row_number` is the SQL expression of a row's position
-    (a window only when the records are not contiguous lines)."""
+    (a window only when the records are not contiguous lines). `fast_column`: a boolean column of
+    `rows_table` true for records of the fast path (line_shape), typed without per-value checks."""
     converted = [c for c in spec.columns if c.type != "text"]
-    typed = ",\n".join(f"{typed_expr(spec, c)} as {ident('__typed_' + c.name)}" for c in converted)
+
+    def typed_value(c: Column) -> str:
+        if fast_column is None:
+            return typed_expr(spec, c)
+        return f"case when {ident(fast_column)} then {fast_typed_expr(spec, c)} else {typed_expr(spec, c)} end"
+
+    typed = ",\n".join(f"{typed_value(c)} as {ident('__typed_' + c.name)}" for c in converted)
     checks = [f"when {ident(c.name)} is null then {literal(f'required key {c.source} is empty')}"
               for c in spec.required]
     for kind in _CHECK_ORDER:
