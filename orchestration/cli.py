@@ -34,11 +34,13 @@ def parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="one gated run: ingest, build, check, publish")
     run.add_argument("--landing", type=Path, help="landing directory (default: CW_LANDING_DIR or data/landing)")
-    run.add_argument("--warehouse", type=Path, help="warehouse directory (default: CW_WAREHOUSE_DIR or data/warehouse)")
+    run.add_argument("--warehouse", type=Path,
+                     help="warehouse directory (default: CW_WAREHOUSE_DIR or data/warehouse)")
     run.add_argument("--as-of", type=_date, help="as-of date D (default: CW_AS_OF or the latest order date)")
 
     explain = sub.add_parser("explain", help="trace one customer's classification back to the file rows")
-    explain.add_argument("--customer", required=True, help="customer_key, or a source id (CRM account / ERP customer no)")
+    explain.add_argument("--customer", required=True,
+                         help="customer_key, or a source id (CRM account / ERP customer no)")
     explain.add_argument("--as-of", type=_date)
     explain.add_argument("--warehouse", type=Path)
 

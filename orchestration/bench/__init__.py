@@ -18,9 +18,13 @@ Decisions (the issue left them open):
   after another, so a stage's time is the sum of its steps). `total` is the wall time of the
   subprocess as the user feels it, so `other` = total − all steps = interpreter start, code
   location load, the dbt manifest check and the summary.
-- Peak memory is the peak of the summed resident set of the whole process tree (the run command
-  and its dbt subprocess), sampled from /proc every 0.2 s — the target's figure. The kernel's
-  high-water mark of the largest single process of the tree (`wait4` rusage) is recorded too.
+- Peak memory (the target's figure) is the larger of: the peak of the summed resident set of the
+  whole process tree (the run command and its dbt subprocess), sampled from /proc every 0.2 s (an
+  upper bound for what is sampled: shared pages count in each process), and the kernel's
+  high-water mark of the largest single process of the tree (`wait4` rusage; catches a spike
+  between two samples). Both are in the JSON.
+- Timings are wall times on a shared machine: each run records the 1-minute load average before
+  and after it, so a noisy figure can be recognised.
 - "DuckDB's own read" of the order lines = for each order-lines file the run loaded, transcoded
   beforehand (outside the timing) to a UTF-8 copy: `copy (select * from read_csv(file,
   header = true, auto_detect = false, columns = <the raw-zone types of feeds.ORDER_LINES>)) to

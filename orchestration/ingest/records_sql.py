@@ -14,8 +14,8 @@ Every relation here has `line_number` (first physical line of the record, header
 from __future__ import annotations
 
 from orchestration.feeds import FeedSpec
-from orchestration.ingest.sql_text import cleaned, has_edge_space, ident, is_blank, literal
 from orchestration.ingest.line_shape import record_pattern
+from orchestration.ingest.sql_text import cleaned, has_edge_space, ident, is_blank, literal
 from orchestration.ingest.transcode import TextCopy
 
 MAX_LINE_BYTES = 8 * 1024 * 1024  # a longer line rejects the file (DuckDB buffers ~16x this)

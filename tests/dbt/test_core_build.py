@@ -268,7 +268,8 @@ def test_facts_money_and_latest_versions(built):
     _, warehouse = built
     lines = dict(_query(warehouse, "select order_no, net_amount_cny from marts.fct_order_lines"))
     assert lines == {"SO1": Decimal("1.01"), "SO2": Decimal("529.80")}
-    status = _query(warehouse, "select status, has_product, unit_cost_cny from marts.fct_order_lines where order_no = 'SO1'")
+    status = _query(
+        warehouse, "select status, has_product, unit_cost_cny from marts.fct_order_lines where order_no = 'SO1'")
     assert status == [("shipped", True, Decimal("0.200000"))]
     orphan = _query(warehouse, "select customer_key, has_product from marts.fct_order_lines where order_no = 'SO2'")
     assert orphan == [(_md5("K000009"), False)]
@@ -289,7 +290,8 @@ def test_interactions_local_date_and_links(built):
 
 def test_marts_hold_no_contact_pii(built):
     _, warehouse = built
-    tables = [t for (t,) in _query(warehouse, "select table_name from information_schema.tables where table_schema = 'marts'")]
+    tables = [t for (t,) in _query(
+        warehouse, "select table_name from information_schema.tables where table_schema = 'marts'")]
     for table in tables:
         text = str(_query(warehouse, f'select * from marts."{table}"'))
         assert "李娜" not in text and "13800000001" not in text and "li.na@example.com" not in text.lower()

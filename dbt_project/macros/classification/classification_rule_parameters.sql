@@ -1,6 +1,6 @@
 {#- Names of the parameters of seed `classification_rules`, pivoted to one column each by
     int_classification_rules. A parameter missing from the active rule version is caught by
-    the not_null tests of that model. -#}
+    the test int_classification_rules_parameters_not_null. -#}
 {% macro classification_rule_parameters() -%}
     {{ return([
         'tier_a_above', 'tier_b_from', 'high_frequency_above', 'repurchase_min_orders', 'loyal_above',

@@ -1,0 +1,143 @@
+"""The benchmark's figure-collection helpers on small data built here (no timing assertions)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from types import SimpleNamespace
+
+import duckdb
+import pytest
+
+from orchestration.audit import ensure_audit_schema
+from orchestration.bench import baseline, figures, landing, targets
+from orchestration.bench.process import measure, parse_run_id, tree_rss_bytes
+from orchestration.feeds import ORDER_LINES
+
+MIB = 1024 ** 2
+
+
+@pytest.mark.parametrize(("step", "stage"), [
+    ("raw__erp__order_lines", "ingest"),
+    ("raw__social__engagements", "ingest"),
+    ("raw__erp__order_lines_gx_error", "checks"),
+    ("raw__crm__accounts_rows_reconcile", "checks"),
+    ("raw__crm__accounts_quarantine_rate", "checks"),
+    ("marts__fct_order_lines_net_amount_reconciles", "checks"),
+    ("audit__identity_map_covers_source_records", "checks"),
+    ("dbt_models", "dbt"),
+    ("publish__serving_database", "publish"),
+    ("something_new", "other"),
+])
+def test_steps_are_classified_into_stages(step, stage):
+    assert figures.stage_of(step) == stage
+
+
+def test_stage_seconds_sum_steps_and_keep_the_rest_as_other():
+    stats = [SimpleNamespace(step_key=k, start_time=s, end_time=e) for k, s, e in [
+        ("raw__erp__order_lines", 100.0, 104.0), ("raw__crm__accounts", 104.0, 105.0),
+        ("dbt_models", 105.0, 115.0), ("raw__erp__order_lines_gx_error", 115.0, 116.5),
+        ("publish__serving_database", 116.5, 117.0), ("mystery", 117.0, 118.0),
+        ("never_started", None, None)]]
+    steps = figures.step_seconds(stats)
+    assert "never_started" not in steps
+    stages = figures.stage_seconds(steps, total=25.0)
+    assert stages == {"ingest": 5.0, "dbt": 10.0, "checks": 1.5, "publish": 0.5, "other": 8.0, "total": 25.0}
+    breakdown = figures.overhead_seconds(steps, (95.0, 120.0), (99.0, 118.5))
+    assert breakdown == {"startup": 4.0, "between_steps": 1.5, "shutdown": 1.5}
+
+
+def test_run_id_is_found_after_dbt_noise():
+    stdout = "Running with dbt=1.11\n1 of 3 START ...\nrun 94a974dc-08bb-47f4  (94.1s)\n  accounts loaded\n"
+    assert parse_run_id(stdout) == "94a974dc-08bb-47f4"
+    assert parse_run_id("error: landing directory missing\n") is None
+
+
+def test_load_figures_count_only_this_runs_loaded_files(tmp_path):
+    db = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(db)) as con:
+        ensure_audit_schema(con)
+        rows = [("erp/order_lines/a.csv", "order_lines", 1000, 100, 98, 2, "loaded", "r1"),
+                ("crm/accounts/b.csv", "accounts", 500, 10, 10, 0, "loaded", "r1"),
+                ("crm/accounts/c.csv", "accounts", 500, None, None, None, "skipped_duplicate", "r1"),
+                ("erp/order_lines/d.csv", "order_lines", 900, 50, 50, 0, "loaded", "r0")]
+        for path, feed, size, read, loaded, quarantined, status, run in rows:
+            con.execute("insert into audit.load_log (path, feed, sha256, bytes, rows_read, rows_loaded, "
+                        "rows_quarantined, status, run_id, loaded_at) values (?, ?, 'x', ?, ?, ?, ?, ?, ?, now())",
+                        [path, feed, size, read, loaded, quarantined, status, run])
+    got = figures.load_figures(db, "r1")
+    assert got == {"files_loaded": 2, "rows_read": 110, "rows_loaded": 108, "rows_quarantined": 2,
+                   "bytes_loaded": 1500, "order_lines_files": ["erp/order_lines/a.csv"], "order_lines_rows": 100}
+    assert figures.load_figures(tmp_path / "missing.duckdb", "r1")["rows_loaded"] == 0
+    assert figures.rate(108, 2.0) == 54.0 and figures.rate(0, 2.0) is None
+
+
+def test_peak_memory_covers_grandchildren(tmp_path):
+    """A grandchild that fills 150 MiB while its parent idles shows in both memory figures."""
+    grandchild = "import time; b = bytearray(b'x') * (150 * 2**20); time.sleep(1.5)"
+    child = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {grandchild!r}])"
+    got = measure([sys.executable, "-c", child], env={}, cwd=tmp_path, stdout=tmp_path / "o", stderr=tmp_path / "e",
+                  sample_seconds=0.05)
+    assert got.exit_code == 0, (tmp_path / "e").read_text()
+    assert got.peak_tree_rss_bytes >= 150 * MIB
+    assert got.max_process_rss_bytes >= 150 * MIB
+    assert tree_rss_bytes(2**22 + 12345) == 0  # a pid that does not exist: nothing, and no error
+    failing = measure([sys.executable, "-c", "raise SystemExit(3)"], env={}, cwd=tmp_path, stdout=tmp_path / "o",
+                      stderr=tmp_path / "e")
+    assert failing.exit_code == 3
+
+
+def test_farm_holds_back_the_last_export_date_until_released(tmp_path):
+    source = tmp_path / "cache"
+    for rel in ("erp/order_lines/order_lines_20250502.csv", "erp/order_lines/order_lines_20250831.csv",
+                "erp/order_lines/order_lines_20251231.csv", "crm/accounts/accounts_20251231.csv",
+                "crm/accounts/accounts_20250831.csv"):
+        (source / rel).parent.mkdir(parents=True, exist_ok=True)
+        (source / rel).write_text(rel)
+    farm = landing.build_farm(source, tmp_path / "run" / "landing")
+    assert (farm.last_date, farm.previous_date) == (date(2025, 12, 31), date(2025, 8, 31))
+    present = sorted(str(p.relative_to(farm.landing)) for p in farm.landing.rglob("*.csv"))
+    assert present == ["crm/accounts/accounts_20250831.csv", "erp/order_lines/order_lines_20250502.csv",
+                       "erp/order_lines/order_lines_20250831.csv"]
+    landing.release_held_back(farm)
+    released = farm.landing / "crm/accounts/accounts_20251231.csv"
+    assert released.read_text() == "crm/accounts/accounts_20251231.csv"
+    assert len(list(farm.landing.rglob("*.csv"))) == 5
+    assert (source / "crm/accounts/accounts_20251231.csv").exists()  # the cache is untouched
+
+
+def test_duckdb_read_counts_the_rows_of_gb18030_files(tmp_path):
+    header = ",".join(c.source for c in ORDER_LINES.columns)
+    row = "SO1,{n},K000001,2025-01-02,面料-{n},3,12.50,0.10,CNY,1.0000,shipped,2025-01-02 10:00:00"
+    for name, n in (("a.csv", 2), ("b.csv", 3)):
+        lines = [header] + [row.format(n=i) for i in range(1, n + 1)]
+        (tmp_path / name).write_bytes(("\n".join(lines) + "\n").encode("gb18030"))
+    got = baseline.duckdb_read([tmp_path / "a.csv", tmp_path / "b.csv"], tmp_path / "scratch", 1, "512MB")
+    assert (got["files"], got["rows"]) == (2, 5)
+    assert got["utf8_bytes"] > 0 and got["seconds"] > 0
+    assert not (tmp_path / "scratch").exists()
+
+
+def _run(total: float, exit_code: int = 0, peak: int = 2**30, ratio: float | None = 1.2) -> dict:
+    return {"exit_code": exit_code, "stages": {"total": total}, "peak_memory_bytes": peak,
+            "order_lines": {"ratio": ratio}}
+
+
+def test_targets_pass_miss_and_not_measured():
+    results = {"scales": {
+        "M": {"runs": {"full": _run(25.0), "incremental": _run(5.0), "nothing_new": _run(16.0, ratio=None)}},
+        "L": {"runs": {"full": _run(130.0), "incremental": _run(13.0, ratio=2.0),
+                       "nothing_new": _run(9.0, exit_code=1, peak=5 * 2**30, ratio=None)}},
+    }}
+    got = {t["target"]: t["status"] for t in targets.evaluate(results)}
+    assert got["L full run <= 120 s"] == "MISS"
+    assert got["M full run <= 30 s"] == "PASS"
+    assert got["L incremental <= 15% of L full"] == "PASS"
+    assert got["peak memory of any run <= 4 GiB"] == "INVALID"  # one run failed
+    assert got["M nothing-new run <= 15 s"] == "MISS"
+    assert got["L nothing-new run <= 15 s"] == "INVALID"
+    assert got["L incremental: order-lines ingestion <= 1.5x DuckDB read"] == "MISS"
+    assert got["M full: order-lines ingestion <= 1.5x DuckDB read"] == "PASS"
+    only_s = {t["target"]: t["status"] for t in targets.evaluate({"scales": {"S": {"runs": {"full": _run(1.0)}}}})}
+    assert only_s["L full run <= 120 s"] == "n/a"
+    assert only_s["S nothing-new run <= 15 s"] == "n/a"
