@@ -20,9 +20,10 @@ Decisions (the issue left them open):
   location load, the dbt manifest check and the summary.
 - Peak memory (the target's figure) is the larger of: the peak of the summed resident set of the
   whole process tree (the run command and its dbt subprocess), sampled from /proc every 0.2 s (an
-  upper bound for what is sampled: shared pages count in each process), and the kernel's
-  high-water mark of the largest single process of the tree (`wait4` rusage; catches a spike
-  between two samples). Both are in the JSON.
+  upper bound for what is sampled: shared pages count in each process), and the largest
+  resident high-water mark (/proc VmHWM) of one process of the tree, which catches a spike
+  between two samples. Both are in the JSON. (Not `wait4`/`RUSAGE_CHILDREN` ru_maxrss: Linux
+  carries the forking parent's RSS into the child's figure, so the bench's own memory leaked in.)
 - Timings are wall times on a shared machine: each run records the 1-minute load average before
   and after it, so a noisy figure can be recognised.
 - "DuckDB's own read" of the order lines = for each order-lines file the run loaded, transcoded

@@ -38,6 +38,8 @@ def run_once(name: str, farm: landing.LandingFarm, warehouse: Path, as_of: date,
     logs.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in ("CW_LANDING_DIR", "CW_WAREHOUSE_DIR", "CW_AS_OF")}
     env["DAGSTER_HOME"] = str(home)
+    # as in an activated virtualenv: its executables (dbt) first on PATH
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     cmd = [sys.executable, "-m", "orchestration", "run", "--landing", str(farm.landing),
            "--warehouse", str(warehouse), "--as-of", as_of.isoformat()]
     out, err = logs / f"{name}.stdout.log", logs / f"{name}.stderr.log"

@@ -19,7 +19,7 @@ class ProcessFigures:
     exit_code: int
     seconds: float
     peak_tree_rss_bytes: int  # peak of the summed RSS of the process and all its descendants (sampled)
-    max_process_rss_bytes: int  # kernel high-water mark of the largest single process of the tree
+    max_process_rss_bytes: int  # largest resident high-water mark (VmHWM) of one process of the tree
     started_at: float  # epoch seconds (comparable with Dagster's event times)
     ended_at: float
 
@@ -47,25 +47,35 @@ def _parents() -> dict[int, int]:
     return parents
 
 
-def _rss_bytes(pid: int) -> int:
+def _memory_kib(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) of a process in KiB; (0, 0) when it is gone or has no memory (a zombie)."""
+    rss = hwm = 0
     try:
-        with open(f"/proc/{pid}/statm", "rb") as f:
-            return int(f.read().split()[1]) * _PAGE_BYTES
-    except (OSError, IndexError, ValueError):
-        return 0  # gone between the scan and the read
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmRSS:"):
+                    rss = int(line.split()[1])
+                elif line.startswith(b"VmHWM:"):
+                    hwm = int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return rss, hwm
 
 
-def tree_rss_bytes(root: int) -> int:
-    """Summed resident set of `root` and all its descendants (shared pages counted in each: an upper bound)."""
+def tree_memory_bytes(root: int) -> tuple[int, int]:
+    """(summed resident set of `root` and all its descendants, largest resident high-water mark of one
+    of them). The sum counts shared pages in each process: an upper bound."""
     children: dict[int, list[int]] = {}
     for pid, parent in _parents().items():
         children.setdefault(parent, []).append(pid)
-    total, todo = 0, [root]
+    total = peak = 0
+    todo = [root]
     while todo:
         pid = todo.pop()
-        total += _rss_bytes(pid)
+        rss, hwm = _memory_kib(pid)
+        total, peak = total + rss, max(peak, hwm)
         todo.extend(children.get(pid, ()))
-    return total
+    return total * 1024, peak * 1024
 
 
 def measure(cmd: list[str], *, env: dict[str, str], cwd: Path, stdout: Path, stderr: Path,
@@ -74,14 +84,14 @@ def measure(cmd: list[str], *, env: dict[str, str], cwd: Path, stdout: Path, std
     started, started_at = time.perf_counter(), time.time()
     with open(stdout, "wb") as out, open(stderr, "wb") as err:
         proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=err)
-        peak = 0
+        peak_tree = peak_process = 0
         while True:
-            peak = max(peak, tree_rss_bytes(proc.pid))
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            tree, process = tree_memory_bytes(proc.pid)
+            peak_tree, peak_process = max(peak_tree, tree), max(peak_process, process)
+            pid, status = os.waitpid(proc.pid, os.WNOHANG)
             if pid:
                 break
             time.sleep(sample_seconds)
     seconds, ended_at = time.perf_counter() - started, time.time()
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from waiting again
-    # wait4's rusage of a reaped child covers its reaped descendants; Linux reports ru_maxrss in KiB
-    return ProcessFigures(proc.returncode, seconds, peak, usage.ru_maxrss * 1024, started_at, ended_at)
+    return ProcessFigures(proc.returncode, seconds, peak_tree, peak_process, started_at, ended_at)

@@ -11,7 +11,7 @@ import pytest
 
 from orchestration.audit import ensure_audit_schema
 from orchestration.bench import baseline, figures, landing, targets
-from orchestration.bench.process import measure, parse_run_id, tree_rss_bytes
+from orchestration.bench.process import measure, parse_run_id, tree_memory_bytes
 from orchestration.feeds import ORDER_LINES
 
 MIB = 1024 ** 2
@@ -81,10 +81,19 @@ def test_peak_memory_covers_grandchildren(tmp_path):
     assert got.exit_code == 0, (tmp_path / "e").read_text()
     assert got.peak_tree_rss_bytes >= 150 * MIB
     assert got.max_process_rss_bytes >= 150 * MIB
-    assert tree_rss_bytes(2**22 + 12345) == 0  # a pid that does not exist: nothing, and no error
+    assert tree_memory_bytes(2**22 + 12345) == (0, 0)  # a pid that does not exist: nothing, no error
     failing = measure([sys.executable, "-c", "raise SystemExit(3)"], env={}, cwd=tmp_path, stdout=tmp_path / "o",
                       stderr=tmp_path / "e")
     assert failing.exit_code == 3
+
+
+def test_memory_of_the_measuring_process_does_not_leak_into_the_figures(tmp_path):
+    ballast = bytearray(b"x") * (300 * MIB)  # the bench itself may be big (generator, DuckDB read)
+    got = measure([sys.executable, "-c", "import time; time.sleep(0.5)"], env={}, cwd=tmp_path,
+                  stdout=tmp_path / "o", stderr=tmp_path / "e", sample_seconds=0.05)
+    assert len(ballast) == 300 * MIB
+    assert got.max_process_rss_bytes < 100 * MIB
+    assert 0 < got.peak_tree_rss_bytes < 100 * MIB
 
 
 def test_farm_holds_back_the_last_export_date_until_released(tmp_path):

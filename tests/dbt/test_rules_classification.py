@@ -152,3 +152,20 @@ def test_history_keeps_one_partition_per_date_and_rerun_replaces_it(project: Pat
         where as_of_date = date '2025-06-30'"""))
     # on 2025-06-30 c_mid's 99,999.00 of 2024-12-31 is within the last 12 months; o2 is after D
     assert tiers == {"c_big": "A", "c_mid": "B", "c_none": None}
+
+
+def test_missing_rule_parameter_fails_the_parameters_test_naming_it(project: Path) -> None:
+    seed = project / "seeds" / "classification_rules.csv"
+    lines = seed.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith("v1,2000-01-01,loyal_above,")]
+    assert len(kept) == len(lines) - 1
+    seed.write_text("".join(kept), encoding="utf-8")
+    with pytest.raises(AssertionError, match="int_classification_rules_parameters_not_null"):
+        _dbt_build(project, D, "missing_parameter")
+    env = {**os.environ, "CW_WAREHOUSE_DIR": str(project.parent / "warehouse")}
+    shown = subprocess.run([str(DBT), "show", "--project-dir", str(project), "--profiles-dir", str(project),
+                            "--vars", f"{{as_of_date: '{D}', run_id: 'x'}}",
+                            "--select", "int_classification_rules_parameters_not_null"],
+                           cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    # the failing rows are (column_name, null_rows): exactly the missing parameter
+    assert "loyal_above" in shown.stdout and "tier_a_above" not in shown.stdout, shown.stdout[-2000:]
