@@ -83,7 +83,8 @@ def project(tmp_path: Path) -> Path:
         shutil.copy(DBT_PROJECT / name, proj / name)
     for name in ("as_of_date.sql", "generate_schema_name.sql"):
         shutil.copy(DBT_PROJECT / "macros" / name, proj / "macros" / name)
-    shutil.copytree(DBT_PROJECT / "macros" / "classification", proj / "macros" / "classification")
+    for folder in ("classification", "testing"):
+        shutil.copytree(DBT_PROJECT / "macros" / folder, proj / "macros" / folder)
     (proj / "seeds").mkdir()
     for name in ("classification_rules.csv", "rfm_cut_points.csv", "_classification__seeds.yml"):
         shutil.copy(DBT_PROJECT / "seeds" / name, proj / "seeds" / name)

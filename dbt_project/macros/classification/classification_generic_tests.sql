@@ -1,11 +1,3 @@
-{#- Rows whose combination of `combination_of_columns` is not unique (dbt_utils is not available). -#}
-{% test unique_combination_of_columns(model, combination_of_columns) %}
-    {%- set columns = combination_of_columns | join(', ') %}
-    select {{ columns }}, count(*) as n_rows
-    from {{ model }}
-    group by {{ columns }}
-    having count(*) > 1
-{% endtest %}
 
 {#- Distribution guard: the share of rows (after the test's `where`) whose `column_name` equals
     `value` must lie between two parameters of the active rule version (int_classification_rules).
@@ -42,40 +34,4 @@
     )
 
     select * from final
-{% endtest %}
-
-{#- The model must hold exactly one row (e.g. the active rule version). -#}
-{% test has_exactly_one_row(model) %}
-    select count(*) as n_rows
-    from {{ model }}
-    having count(*) <> 1
-{% endtest %}
-
-{#- Generic test: none of `columns` is NULL in any row. One test instead of one not_null per
-    column (each is a dbt node with its own overhead); it still names what failed: one row per
-    column holding NULLs, with the column name and the count of NULL rows. -#}
-{% test columns_not_null(model, columns) %}
-with
-
-source_rows as (
-    select * from {{ model }}
-),
-
-null_counts as (
-    {%- for column in columns %}
-    select '{{ column }}' as column_name, count(*) as null_rows
-    from source_rows
-    where {{ column }} is null
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
-),
-
-final as (
-    select * from null_counts
-    where null_rows > 0
-)
-
-select * from final
 {% endtest %}

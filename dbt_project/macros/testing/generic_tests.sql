@@ -1,0 +1,43 @@
+{#- Generic test (no package needed): the combination of `columns` is unique in the model. -#}
+{% test unique_key_combination(model, columns) %}
+select {{ columns | join(', ') }}, count(*) as n_rows
+from {{ model }}
+group by {{ columns | join(', ') }}
+having count(*) > 1
+{% endtest %}
+
+{#- The model must hold exactly one row (e.g. the active rule version). -#}
+{% test has_exactly_one_row(model) %}
+    select count(*) as n_rows
+    from {{ model }}
+    having count(*) <> 1
+{% endtest %}
+
+{#- Generic test: none of `columns` is NULL in any row. One test instead of one not_null per
+    column (each is a dbt node with its own overhead); it still names what failed: one row per
+    column holding NULLs, with the column name and the count of NULL rows. -#}
+{% test columns_not_null(model, columns) %}
+with
+
+source_rows as (
+    select * from {{ model }}
+),
+
+null_counts as (
+    {%- for column in columns %}
+    select '{{ column }}' as column_name, count(*) as null_rows
+    from source_rows
+    where {{ column }} is null
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+final as (
+    select * from null_counts
+    where null_rows > 0
+)
+
+select * from final
+{% endtest %}
