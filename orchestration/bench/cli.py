@@ -45,7 +45,7 @@ def run_once(name: str, farm: landing.LandingFarm, warehouse: Path, as_of: date,
     out, err = logs / f"{name}.stdout.log", logs / f"{name}.stderr.log"
     load_before = os.getloadavg()[0]
     proc = measure(cmd, env=env, cwd=PROJECT_ROOT, stdout=out, stderr=err)
-    run_id = parse_run_id(out.read_text(errors="replace"))
+    run_id = parse_run_id(out.read_text(errors="replace")) or figures.newest_run_id(home, proc.started_at)
     result = {"as_of": as_of.isoformat(), "exit_code": proc.exit_code, "run_id": run_id,
               "stdout_log": str(out), "stderr_log": str(err),
               "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
@@ -70,7 +70,7 @@ def order_lines_figures(files: list[str], farm: landing.LandingFarm, steps: dict
     """The order-lines ingestion step against DuckDB's own read of the same files, measured right now."""
     ingest = steps.get(figures.ORDER_LINES_STEP)
     if not files or ingest is None:
-        return {"ingest_seconds": ingest, "duckdb": None, "ratio": None}
+        return {"ingest_seconds": None if ingest is None else round(ingest, 3), "duckdb": None, "ratio": None}
     read = baseline.duckdb_read([farm.landing / f for f in files], warehouse.parent / "duckdb_read",
                                 settings.duckdb_threads, settings.duckdb_memory_limit)
     ratio = round(ingest / read["seconds"], 3) if read["seconds"] > 0 else None

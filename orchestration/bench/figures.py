@@ -59,6 +59,19 @@ def read_run_timing(dagster_home: Path, run_id: str) -> tuple[dict[str, float], 
         return step_seconds(instance.get_run_step_stats(run_id)), stats.start_time, stats.end_time
 
 
+def newest_run_id(dagster_home: Path, started_after: float) -> str | None:
+    """The newest run of the instance when it started after `started_after` (epoch seconds): the run
+    of a command that crashed before printing its summary line (the bench runs one at a time)."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        runs = instance.get_runs(limit=1)
+        if not runs:
+            return None
+        start = instance.get_run_stats(runs[0].run_id).start_time
+        return runs[0].run_id if start is not None and start >= started_after else None
+
+
 def overhead_seconds(steps: dict[str, float], process: tuple[float, float], run: tuple[float | None, float | None]
                      ) -> dict[str, float | None]:
     """Where `other` goes: before the Dagster run starts (interpreter, imports, code location, dbt

@@ -20,11 +20,13 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from orchestration.feeds import ORDER_LINES
 from orchestration.quality.results import record_check_result
 from orchestration.resources import RunParameters, WarehouseResource
-from orchestration.transform.lineage import column_lineage, relation_columns
+from orchestration.transform.lineage import LineageCache, column_lineage, relation_columns
 from orchestration.transform.metadata import mart_metadata
 from orchestration.transform.project import DBT_PROJECT, TRANSLATOR, ensure_manifest
 
 PUBLISHED_LAYERS = ("marts", "audit")
+# Same asset keys as TRANSLATOR, without code references (the lineage builder asks for specs per column).
+LINEAGE_TRANSLATOR = type(TRANSLATOR)()
 # Unit tests are for `make test`; a nightly run builds models and runs data tests only.
 DBT_BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
 
@@ -80,14 +82,14 @@ def _event_key(context: dg.AssetExecutionContext, event) -> dg.AssetKey | None:
     return getattr(event, "asset_key", None)
 
 
-def _with_metadata(context: dg.AssetExecutionContext, con, event, manifest, columns):
+def _with_metadata(context: dg.AssetExecutionContext, con, event, manifest, columns, cache):
     """The same event, its metadata extended with column lineage, row count and class distributions."""
     key = _event_key(context, event)
     if not isinstance(event, dg.Output) or key is None:
         return event
     unique_id = event.metadata.get("unique_id")
-    extra = column_lineage(unique_id.value if unique_id else "", manifest, columns, TRANSLATOR, DBT_PROJECT,
-                           DBT_PROJECT.project_dir / DBT_PROJECT.target_path)
+    extra = column_lineage(unique_id.value if unique_id else "", manifest, columns, LINEAGE_TRANSLATOR, DBT_PROJECT,
+                           DBT_PROJECT.project_dir / DBT_PROJECT.target_path, cache)
     if key.path[0] in PUBLISHED_LAYERS:
         extra.update(mart_metadata(con, key.path[0], key.path[-1]))
     return event.with_metadata({**event.metadata, **extra})
@@ -119,7 +121,9 @@ def build_dbt_assets() -> dg.AssetsDefinition:
                                 observed="dbt build succeeded" if ok else "dbt build reported errors",
                                 evidence=f"{DBT_PROJECT.target_path}/run_results.json")
             columns = relation_columns(con)
-            enriched = [_with_metadata(context, con, event, invocation.manifest, columns) for event in events]
+            cache = LineageCache(DBT_PROJECT.project_dir / DBT_PROJECT.target_path / "column_lineage_cache.json")
+            enriched = [_with_metadata(context, con, event, invocation.manifest, columns, cache) for event in events]
+            cache.save()
         yield from enriched
         if not ok:
             context.log.error("dbt build reported errors; the publish step will refuse to publish this run")

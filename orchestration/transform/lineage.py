@@ -9,12 +9,15 @@ That builder is not public API: any failure only drops the lineage, never the ru
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import duckdb
+from dagster._serdes import deserialize_value, serialize_value
 from dagster_dbt import DagsterDbtTranslator, DbtProject
 from dagster_dbt.core.dbt_cli_event import EventHistoryMetadata, _build_column_lineage_metadata
 
@@ -37,8 +40,46 @@ def _columns_of(props: Mapping[str, Any], columns: Mapping[tuple[str, str], dict
     return columns.get((props["schema"], props.get("alias") or props["name"]), {})
 
 
+class LineageCache:
+    """Lineage only changes when a model's compiled SQL or its parents' columns change: runs reuse it.
+
+    Kept as one JSON file beside dbt's artifacts: fingerprint → serialized metadata.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self.entries: dict[str, str] = json.loads(path.read_text())
+        except (OSError, ValueError):
+            self.entries = {}
+        self.used: dict[str, str] = {}
+
+    def get(self, fingerprint: str) -> dict[str, Any] | None:
+        if fingerprint not in self.entries:
+            return None
+        self.used[fingerprint] = self.entries[fingerprint]
+        return deserialize_value(self.entries[fingerprint], dict)
+
+    def put(self, fingerprint: str, metadata: dict[str, Any]) -> None:
+        self.used[fingerprint] = serialize_value(metadata)
+
+    def save(self) -> None:
+        try:
+            self.path.write_text(json.dumps(self.used))
+        except OSError as exc:
+            log.debug("lineage cache not written: %s", exc)
+
+
+def _fingerprint(props: Mapping[str, Any], history: EventHistoryMetadata, target_path: Path) -> str:
+    compiled = target_path / "compiled" / props["package_name"] / props["original_file_path"]
+    sql = compiled.read_text() if compiled.exists() else ""
+    payload = json.dumps([props["unique_id"], sql, history.columns, history.parents], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
 def column_lineage(unique_id: str, manifest: Mapping[str, Any], columns: Mapping[tuple[str, str], dict],
-                   translator: DagsterDbtTranslator, project: DbtProject, target_path: Path) -> dict[str, Any]:
+                   translator: DagsterDbtTranslator, project: DbtProject, target_path: Path,
+                   cache: LineageCache | None = None) -> dict[str, Any]:
     """`dagster/column_lineage` metadata of one model (empty when it cannot be derived)."""
     try:
         props = manifest["nodes"][unique_id]
@@ -48,7 +89,14 @@ def column_lineage(unique_id: str, manifest: Mapping[str, Any], columns: Mapping
             if parent and parent.get("relation_name"):
                 parents[parent["relation_name"]] = _columns_of(parent, columns)
         history = EventHistoryMetadata(columns=_columns_of(props, columns), parents=parents)
-        return _build_column_lineage_metadata(history, props, manifest, translator, target_path, project)
+        fingerprint = _fingerprint(props, history, target_path) if cache else ""
+        cached = cache.get(fingerprint) if cache else None
+        if cached is not None:
+            return cached
+        metadata = _build_column_lineage_metadata(history, props, manifest, translator, target_path, project)
+        if cache:
+            cache.put(fingerprint, metadata)
+        return metadata
     except Exception as exc:  # lineage is a nicety: never fail a run over it
         log.debug("no column lineage for %s: %s", unique_id, exc)
         return {}
