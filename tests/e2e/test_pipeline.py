@@ -151,3 +151,46 @@ def test_missing_landing_directory_is_a_clear_error(tmp_path):
     result = run_cli("run", "--landing", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "wh"))
     assert result.returncode == 2
     assert "does not exist" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_marts_hold_no_contact_names_mobiles_or_emails(published):
+    """Contact PII stays in the working warehouse; no text column of schema marts carries it."""
+    warehouse, _ = published
+    with duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True) as con:
+        pii = {v for (v,) in con.execute(
+            "select distinct v from (select full_name as v from staging.stg_crm__contacts union all "
+            "select mobile from staging.stg_crm__contacts union all select email from staging.stg_crm__contacts) "
+            "where v is not null and length(v) >= 2").fetchall()}
+        # sales reps are the supplier's own staff, not contacts; common names can be shared
+        staff = {v for (v,) in con.execute("select distinct account_owner from staging.stg_crm__accounts").fetchall()}
+    pii -= staff
+    assert len(pii) > 100  # the demo data has contacts with names, mobiles and emails
+    with duckdb.connect(str(warehouse / "serving.duckdb"), read_only=True) as con:
+        columns = con.execute("select table_name, column_name from information_schema.columns "
+                              "where table_schema = 'marts' and data_type = 'VARCHAR'").fetchall()
+        leaks = []
+        for table, column in columns:
+            values = {v for (v,) in con.execute(f'select distinct "{column}" from marts."{table}"').fetchall()}
+            leaks += [(table, column, v) for v in values & pii]
+    assert leaks == []
+
+
+def test_a_broken_export_over_the_quarantine_share_fails_the_run(demo_landing, tmp_path):
+    """More than 5% of an order-lines file unparseable: blocked, nothing published, the check is named."""
+    landing = tmp_path / "landing"
+    shutil.copytree(demo_landing, landing)
+    newest = sorted((landing / "erp" / "order_lines").glob("*.csv"))[-1]
+    lines = newest.read_bytes().decode("gb18030").split("\n")
+    header = [name.strip('"') for name in lines[0].split(",")]
+    col = header.index("order_date")
+    for i in range(1, len(lines), 10):  # every 10th data row gets a date that does not parse
+        fields = lines[i].split(",")
+        if len(fields) == len(header):
+            fields[col] = "2025-13-45"
+            lines[i] = ",".join(fields)
+    newest.write_bytes("\n".join(lines).encode("gb18030"))
+    warehouse = tmp_path / "wh"
+    result = run_cli("run", "--landing", str(landing), "--warehouse", str(warehouse))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "quarantine_rate" in result.stderr
+    assert not (warehouse / "serving.duckdb").exists()
