@@ -6,6 +6,7 @@ location is loaded, so the run uses exactly the definitions `dagster dev` shows.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -44,8 +45,12 @@ def run_pipeline(settings: Settings) -> int:
 
     started = time.perf_counter()
     job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
-    with _instance() as instance:
+    log_path = settings.warehouse_dir / "logs" / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    # dbt's own progress lines go to the run's log file; the console gets the summary below
+    with _instance() as instance, open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
+    print(f"dbt and step output: {log_path}")
     seconds = time.perf_counter() - started
     step_errors = [f"{event.step_key}: {event.event_specific_data.error.message.strip().splitlines()[0]}"
                    for event in result.get_step_failure_events()]

@@ -61,16 +61,22 @@ def sql_list(values: list[str]) -> str:
     return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
 
-def raw_rows_query(files: list[str]) -> str:
-    return f"select * from read_parquet({sql_list(files)}, union_by_name = true)"
+def sample_clause(sample_rows: int | None) -> str:
+    """A repeatable reservoir sample of at most `sample_rows` rows (no clause when None)."""
+    return f" using sample reservoir({int(sample_rows)} rows) repeatable (1)" if sample_rows else ""
 
 
-def iter_raw_rows(files: list[str], spec: FeedSpec) -> Iterator[pd.DataFrame]:
-    """The rows of the given raw files in chunks, with the feed's raw schema even when there are none."""
+def raw_rows_query(files: list[str], sample_rows: int | None = None) -> str:
+    return f"select * from read_parquet({sql_list(files)}, union_by_name = true){sample_clause(sample_rows)}"
+
+
+def iter_raw_rows(files: list[str], spec: FeedSpec, sample_rows: int | None = None) -> Iterator[pd.DataFrame]:
+    """The rows of the given raw files in chunks, with the feed's raw schema even when there are none;
+    a repeatable sample of at most `sample_rows` rows when given."""
     con = duckdb.connect()
     try:
         if files:
-            yield from iter_frames(con.execute(raw_rows_query(files)))
+            yield from iter_frames(con.execute(raw_rows_query(files, sample_rows)))
         else:
             columns = ", ".join(f'null::{t} as "{c}"' for c, t in spec.raw_schema().items())
             yield con.execute(f"select {columns} limit 0").df()
@@ -93,7 +99,7 @@ class MartBatch:
     extra_columns: tuple[str, ...] = ()
     where: str = ""
 
-    def query(self) -> str:
+    def query(self, sample_rows: int | None = None) -> str:
         """The batch query; `?` is the run id when `lineage_column` is set."""
         extra = "".join(f", {e}" for e in self.extra_columns)
         where = f" where {self.where}" if self.where else ""
@@ -103,11 +109,13 @@ class MartBatch:
                 " select unnest([path, raw_path, sha256]) from audit.load_log"
                 " where run_id = ? and status = 'loaded')"
             )
-        return f"select t.*{extra} from {self.table} as t {self.joins}{where}"
+        query = f"select t.*{extra} from {self.table} as t {self.joins}{where}"
+        return f"select * from ({query}){sample_clause(sample_rows)}" if sample_rows else query
 
-    def iter_rows(self, con: duckdb.DuckDBPyConnection, run_id: str) -> Iterator[pd.DataFrame]:
+    def iter_rows(self, con: duckdb.DuckDBPyConnection, run_id: str,
+                  sample_rows: int | None = None) -> Iterator[pd.DataFrame]:
         params = [run_id] if self.lineage_column else []
-        yield from iter_frames(con.execute(self.query(), params))
+        yield from iter_frames(con.execute(self.query(sample_rows), params))
 
-    def evidence(self, run_id: str) -> str:
-        return self.query().replace("?", f"'{run_id}'")
+    def evidence(self, run_id: str, sample_rows: int | None = None) -> str:
+        return self.query(sample_rows).replace("?", f"'{run_id}'")

@@ -1,7 +1,8 @@
 """Asset checks generated from the GX suites in `expectations/`: one check per suite and severity.
 
-`gx_error` checks of raw feeds are blocking (no dbt model builds on a raw feed whose error check
-failed); every check records its evaluation in `audit.check_results`.
+Every check is `blocking`: downstream assets (dbt models after a raw feed, the publish step after
+a mart) wait for it, and a failed `gx_error` stops them; a failed `gx_warn` returns WARN severity,
+which Dagster records without blocking. Every check records its evaluation in `audit.check_results`.
 """
 
 
@@ -52,27 +53,33 @@ def check_name(severity: Severity) -> str:
     return f"gx_{severity}"
 
 
+#: `warn` suites (formats, distributions) look at a repeatable sample of at most this many of the
+#: run's rows; `error` suites (the gate) always look at every row.
+WARN_SAMPLE_ROWS = 500_000
+
+
 def run_suite(warehouse: WarehouseResource, run_id: str, asset_key: dg.AssetKey, suite_file: Path,
               severity: Severity) -> CheckOutcome:
     """Validate this run's rows of the asset with the suite's expectations of one severity."""
     suite = build_suite(read_suite(suite_file), severity)
+    sample = WARN_SAMPLE_ROWS if severity == "warn" else None
     spec = raw_spec(asset_key)
     if spec is not None:
         with warehouse.connect() as con:
             files = run_raw_files(con, run_id, spec, warehouse.root)
-        evidence = raw_rows_query(files) if files else f"audit.load_log: no {spec.folder} file loaded in run {run_id}"
-        return validate_frames(iter_raw_rows(files, spec), suite, evidence=evidence)
+        evidence = (raw_rows_query(files, sample) if files
+                    else f"audit.load_log: no {spec.folder} file loaded in run {run_id}")
+        return validate_frames(iter_raw_rows(files, spec, sample), suite, evidence=evidence)
     batch = mart_batch(asset_key)
     with warehouse.connect() as con:
-        return validate_frames(batch.iter_rows(con, run_id), suite, evidence=batch.evidence(run_id))
+        return validate_frames(batch.iter_rows(con, run_id, sample), suite, evidence=batch.evidence(run_id, sample))
 
 
 def _gx_check(asset_key: dg.AssetKey, suite_file: Path, severity: Severity, n: int) -> dg.AssetChecksDefinition:
     name = check_name(severity)
-    blocking = severity == "error" and asset_key.path[0] == RAW_LAYER
     scope = "this run's new rows" if raw_spec(asset_key) or mart_batch(asset_key).lineage_column else "the table"
 
-    @dg.asset_check(asset=asset_key, name=name, blocking=blocking,
+    @dg.asset_check(asset=asset_key, name=name, blocking=True,
                     description=f"GX suite {suite_file.name}: {n} {severity} expectation(s) on {scope}.",
                     metadata={"suite": suite_file.name, "severity": severity})
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:

@@ -166,7 +166,8 @@ RECONCILIATIONS = (
 def _recon_check(path: tuple[str, ...], name: str, func, description: str) -> dg.AssetChecksDefinition:
     asset_key = dg.AssetKey(list(path))
 
-    @dg.asset_check(asset=asset_key, name=name, description=description)
+    # blocking: publish (downstream) waits for it, and a failure stops the run before publishing
+    @dg.asset_check(asset=asset_key, name=name, description=description, blocking=True)
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         def body() -> CheckOutcome:
             with warehouse.connect() as con:

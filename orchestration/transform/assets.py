@@ -110,7 +110,12 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         # Events are held until dbt exits (it holds the DuckDB file), then re-emitted in dbt's order, the
         # published tables' materializations carrying row counts and class distributions. (Holding only the
         # marts would emit downstream models before their parents, which Dagster rejects.)
-        events = list(invocation.stream())
+        try:
+            events = list(invocation.stream())
+        finally:  # never leave a dbt process behind holding the DuckDB file (e.g. on a manifest error)
+            if invocation.process.poll() is None:
+                invocation.process.terminate()
+                invocation.process.wait(timeout=30)
         checks = [_check_row(event) for event in events if isinstance(event, dg.AssetCheckResult)]
         ok = invocation.is_successful()
         with warehouse.connect() as con:

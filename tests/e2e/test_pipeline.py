@@ -112,39 +112,62 @@ def test_rerun_on_same_landing_changes_nothing_but_runs(published, demo_landing)
         assert con.execute("select count(*) from audit.runs where published").fetchone()[0] == 2
 
 
-def _spoil_unit_price(landing: Path) -> None:
-    """Make the newest order-lines file carry a negative unit price (an error-level defect)."""
+def _deliver_spoiled_order_lines(demo_landing: Path, landing: Path, spoil) -> None:
+    """A copy of the landing plus one more order-lines export (a later date), spoiled by `spoil`."""
+    shutil.copytree(demo_landing, landing)
     newest = sorted((landing / "erp" / "order_lines").glob("order_lines_*.csv"))[-1]
     lines = newest.read_bytes().decode("gb18030").split("\n")
     header = [name.strip('"') for name in lines[0].split(",")]
-    col = header.index("unit_price")
-    fields = lines[1].split(",")
-    fields[col] = "-" + fields[col].lstrip("-")
-    lines[1] = ",".join(fields)
-    newest.write_bytes("\n".join(lines).encode("gb18030"))
+    spoil(header, lines)
+    (newest.parent / "order_lines_29991231.csv").write_bytes("\n".join(lines).encode("gb18030"))
 
 
-def test_error_check_blocks_publish_and_leaves_serving_untouched(demo_landing, tmp_path):
+def _set_field(header: list[str], lines: list[str], column: str, value, every: int) -> None:
+    col = header.index(column)
+    for i in range(1, len(lines), every):
+        fields = lines[i].split(",")
+        if len(fields) == len(header):
+            fields[col] = value(fields[col])
+            lines[i] = ",".join(fields)
+
+
+@pytest.fixture
+def published_copy(published, tmp_path) -> Path:
+    """A copy of the published warehouse, so a failing run can be tried on top of a good state."""
+    warehouse, _ = published
+    copy = tmp_path / "wh"
+    shutil.copytree(warehouse, copy)
+    return copy
+
+
+def test_error_check_blocks_publish_and_leaves_serving_untouched(demo_landing, published_copy, tmp_path):
+    """Order lines with a negative unit price: the run fails, names the check, publishes nothing."""
     landing = tmp_path / "landing"
-    shutil.copytree(demo_landing, landing)
-    warehouse = tmp_path / "wh"
-    newest = sorted((landing / "erp" / "order_lines").glob("*.csv"))[-1]
-    held_back = tmp_path / newest.name
-    shutil.move(newest, held_back)
-    assert run_cli("run", "--landing", str(landing), "--warehouse", str(warehouse)).returncode == 0
-    serving = warehouse / "serving.duckdb"
+    _deliver_spoiled_order_lines(demo_landing, landing, lambda header, lines: _set_field(
+        header, lines, "unit_price", lambda v: "-" + v.lstrip("-"), every=len(lines)))
+    serving = published_copy / "serving.duckdb"
     before = serving.read_bytes()
-
-    shutil.move(held_back, newest)
-    _spoil_unit_price(landing)
-    result = run_cli("run", "--landing", str(landing), "--warehouse", str(warehouse))
+    result = run_cli("run", "--landing", str(landing), "--warehouse", str(published_copy))
     assert result.returncode == 1, result.stdout + result.stderr
     assert "NOT published" in result.stderr
     assert "unit_price" in result.stderr  # the failed check is named, with its evidence
     assert serving.read_bytes() == before
-    with duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(published_copy / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("select status, published from audit.runs order by started_at desc limit 1"
                            ).fetchone() == ("failed", False)
+
+
+def test_a_broken_export_over_the_quarantine_share_fails_the_run(demo_landing, published_copy, tmp_path):
+    """More than 5% of an order-lines file unparseable: blocked, nothing published, the check is named."""
+    landing = tmp_path / "landing"
+    _deliver_spoiled_order_lines(demo_landing, landing, lambda header, lines: _set_field(
+        header, lines, "order_date", lambda v: "2025-13-45", every=10))
+    serving = published_copy / "serving.duckdb"
+    before = serving.read_bytes()
+    result = run_cli("run", "--landing", str(landing), "--warehouse", str(published_copy))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "quarantine_rate" in result.stderr
+    assert serving.read_bytes() == before
 
 
 def test_missing_landing_directory_is_a_clear_error(tmp_path):
@@ -173,24 +196,3 @@ def test_marts_hold_no_contact_names_mobiles_or_emails(published):
             values = {v for (v,) in con.execute(f'select distinct "{column}" from marts."{table}"').fetchall()}
             leaks += [(table, column, v) for v in values & pii]
     assert leaks == []
-
-
-def test_a_broken_export_over_the_quarantine_share_fails_the_run(demo_landing, tmp_path):
-    """More than 5% of an order-lines file unparseable: blocked, nothing published, the check is named."""
-    landing = tmp_path / "landing"
-    shutil.copytree(demo_landing, landing)
-    newest = sorted((landing / "erp" / "order_lines").glob("*.csv"))[-1]
-    lines = newest.read_bytes().decode("gb18030").split("\n")
-    header = [name.strip('"') for name in lines[0].split(",")]
-    col = header.index("order_date")
-    for i in range(1, len(lines), 10):  # every 10th data row gets a date that does not parse
-        fields = lines[i].split(",")
-        if len(fields) == len(header):
-            fields[col] = "2025-13-45"
-            lines[i] = ",".join(fields)
-    newest.write_bytes("\n".join(lines).encode("gb18030"))
-    warehouse = tmp_path / "wh"
-    result = run_cli("run", "--landing", str(landing), "--warehouse", str(warehouse))
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "quarantine_rate" in result.stderr
-    assert not (warehouse / "serving.duckdb").exists()
