@@ -7,11 +7,9 @@ The as-of date D and the run id reach dbt as vars. Every dbt test result is also
 
 import json
 import os
-import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -22,7 +20,7 @@ from orchestration.quality.results import record_check_result
 from orchestration.resources import RunParameters, WarehouseResource
 from orchestration.transform.lineage import LineageCache, column_lineage, relation_columns
 from orchestration.transform.metadata import mart_metadata
-from orchestration.transform.project import DBT_PROJECT, TRANSLATOR, ensure_manifest
+from orchestration.transform.project import DBT_PROJECT, TRANSLATOR, dbt_resource, ensure_manifest
 
 PUBLISHED_LAYERS = ("marts", "audit")
 # Same asset keys as TRANSLATOR, without code references (the lineage builder asks for specs per column).
@@ -139,7 +137,5 @@ def build_dbt_assets() -> dg.AssetsDefinition:
 def build_transform_defs() -> dg.Definitions:
     return dg.Definitions(
         assets=[build_dbt_assets()],
-        # dbt from this interpreter's environment, whether or not .venv/bin is on PATH
-        resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT,
-                                         dbt_executable=str(Path(sys.executable).with_name("dbt")))},
+        resources={"dbt": dbt_resource()},
     )

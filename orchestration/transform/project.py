@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject
 
 from orchestration.settings import DBT_PROJECT_DIR
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+#: dbt of this interpreter's environment, whether or not `.venv/bin` is on PATH (`make run` does not activate it)
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)
 
 #: dbt folder (first part of the fqn under models/) → Dagster group, i.e. the layer.
 LAYER_OF_RESOURCE_TYPE = {"seed": "rules", "snapshot": "marts"}
@@ -61,4 +69,5 @@ def ensure_manifest() -> None:
     """
     manifest = DBT_PROJECT.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
-        DBT_PROJECT.preparer.prepare(DBT_PROJECT)
+        # (dagster-dbt's own preparer would look for `dbt` on PATH)
+        dbt_resource().cli(["parse", "--quiet"], target_path=DBT_PROJECT.target_path).wait()
