@@ -45,7 +45,7 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check orchestration tests
-	$(VENV)/bin/sqlfluff lint dbt_project/models
+	mkdir -p .cache/lint-warehouse && CW_WAREHOUSE_DIR=$(CURDIR)/.cache/lint-warehouse $(VENV)/bin/sqlfluff lint dbt_project/models
 
 ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/dagster dev -w workspace.yaml
