@@ -17,11 +17,6 @@ import pandas as pd
 from orchestration.feeds import FeedSpec
 
 
-def feed_names(spec: FeedSpec) -> list[str]:
-    """The spellings of a feed in `audit.load_log.feed` that mean this spec."""
-    return [spec.name, spec.folder, spec.asset_name]
-
-
 def resolve_raw_path(warehouse_root: Path, raw_path: str) -> str:
     """`audit.load_log.raw_path` as an absolute path (it may be stored relative to the warehouse)."""
     path = Path(raw_path)
@@ -34,10 +29,10 @@ def run_raw_files(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, w
         """
         select raw_path
         from audit.load_log
-        where run_id = ? and status = 'loaded' and raw_path is not null and feed in (?, ?, ?)
+        where run_id = ? and status = 'loaded' and raw_path is not null and feed = ?
         order by export_date, path
         """,
-        [run_id, *feed_names(spec)],
+        [run_id, spec.name],
     ).fetchall()
     return [resolve_raw_path(warehouse_root, r[0]) for r in rows]
 

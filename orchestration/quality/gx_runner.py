@@ -130,8 +130,3 @@ def validate_frames(frames: Iterable[pd.DataFrame], suite, evidence: str) -> Che
         metadata={"rows_validated": rows, "expectations_evaluated": evaluated,
                   "expectations_failed": len(failed), "failed_expectations": failed},
     )
-
-
-def validate_dataframe(df: pd.DataFrame, suite, evidence: str) -> CheckOutcome:
-    """Validate one DataFrame with the GX `suite` (see `validate_frames`)."""
-    return validate_frames([df], suite, evidence)

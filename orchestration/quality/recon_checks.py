@@ -14,7 +14,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.feeds import ACCOUNTS, CUSTOMERS, INVOICES, ORDER_LINES, FeedSpec
-from orchestration.quality.batches import feed_names, resolve_raw_path, sql_list
+from orchestration.quality.batches import resolve_raw_path, sql_list
 from orchestration.quality.evaluation import evaluate
 from orchestration.quality.results import CheckOutcome
 from orchestration.resources import WarehouseResource
@@ -28,11 +28,11 @@ def loaded_files(con: duckdb.DuckDBPyConnection, root: Path, spec: FeedSpec, cur
         f"""
         select raw_path
         from audit.load_log
-        where status = 'loaded' and raw_path is not null and feed in (?, ?, ?)
+        where status = 'loaded' and raw_path is not null and feed = ?
         order by export_date desc nulls last, loaded_at desc
         {'limit 1' if current_only else ''}
         """,
-        feed_names(spec),
+        [spec.name],
     ).fetchall()
     return [resolve_raw_path(root, r[0]) for r in rows]
 
