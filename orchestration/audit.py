@@ -1,7 +1,8 @@
 """The audit tables of the working warehouse (`marts.md`, schema `audit`).
 
 Ingestion writes `load_log` and `quarantine`, the checks write `check_results`, the run command
-writes `runs`; dbt builds `audit.identity_map`. Publishing copies the whole schema to serving.
+writes `runs` and the dbt step `run_inputs`; dbt builds `audit.identity_map`. Publishing copies
+the whole schema to serving.
 """
 
 from __future__ import annotations
@@ -59,6 +60,17 @@ create table if not exists audit.runs (
     rule_version varchar,
     published boolean not null default false,
     message varchar
+);
+
+-- What a run's marts are a function of (see orchestration/transform/inputs.py): a run whose
+-- fingerprint equals the last published run's rebuilds nothing.
+create table if not exists audit.run_inputs (
+    run_id varchar primary key,
+    inputs_fingerprint varchar not null,
+    as_of_date date not null,
+    raw_files bigint not null,        -- files of the raw zone (audit.load_log, status loaded)
+    code_fingerprint varchar not null, -- dbt project, GX suites and orchestration code
+    recorded_at timestamp not null
 );
 """
 

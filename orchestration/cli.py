@@ -37,6 +37,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", type=Path,
                      help="warehouse directory (default: CW_WAREHOUSE_DIR or data/warehouse)")
     run.add_argument("--as-of", type=_date, help="as-of date D (default: CW_AS_OF or the latest order date)")
+    run.add_argument("--rebuild", action="store_true", default=None,
+                     help="rebuild the marts even when nothing changed since the published run (CW_REBUILD=1)")
 
     explain = sub.add_parser("explain", help="trace one customer's classification back to the file rows")
     explain.add_argument("--customer", required=True,
@@ -65,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             from orchestration.settings import Settings
 
             settings = Settings.from_env().override(landing_dir=args.landing, warehouse_dir=args.warehouse,
-                                                    as_of=args.as_of)
+                                                    as_of=args.as_of, rebuild=args.rebuild)
             return run_pipeline(settings)
         if args.command == "explain":
             from orchestration.explain import explain_customer

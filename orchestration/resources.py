@@ -67,11 +67,13 @@ class LandingResource(dg.ConfigurableResource):
 
 
 class RunParameters(dg.ConfigurableResource):
-    """Per-run switches: the as-of date D (empty: the latest order date in the data)."""
+    """Per-run switches: the as-of date D (empty: the latest order date in the data); `rebuild`
+    forces dbt to run even when the inputs equal the published run's (see transform/inputs.py)."""
 
     as_of: str = ""
     quarantine_max_share: float = 0.05
     alert_webhook: str = ""
+    rebuild: bool = False
 
 
 def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableResource]:
@@ -82,5 +84,5 @@ def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableReso
         "landing": LandingResource(landing_dir=str(settings.landing_dir)),
         "run_params": RunParameters(as_of=settings.as_of.isoformat() if settings.as_of else "",
                                     quarantine_max_share=settings.quarantine_max_share,
-                                    alert_webhook=settings.alert_webhook or ""),
+                                    alert_webhook=settings.alert_webhook or "", rebuild=settings.rebuild),
     }

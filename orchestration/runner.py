@@ -7,6 +7,7 @@ location is loaded, so the run uses exactly the definitions `dagster dev` shows.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import time
@@ -19,6 +20,15 @@ from orchestration.settings import Settings
 MAX_LISTED = 10
 # The console shows this command's summary; the full event log is in the Dagster UI / instance.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+class _NoResultFilter(logging.Filter):
+    """Drops Dagster's "blocking asset check ... emitted no result" console warnings: a run whose
+    inputs are unchanged skips dbt and so every dbt test; and the publish step re-reads the gate
+    from `audit.check_results` itself rather than trusting Dagster's gating (publish/assets.py)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "emitted no result" not in record.getMessage()
 
 
 def _instance() -> dg.DagsterInstance:
@@ -37,6 +47,7 @@ def run_pipeline(settings: Settings) -> int:
               f"(make one with: python -m orchestration demo-data --out {settings.landing_dir})", file=sys.stderr)
         return 2
     os.environ.update(settings.to_env())
+    logging.getLogger("dagster._core.execution.plan.active").addFilter(_NoResultFilter())
     if not settings.as_of:
         os.environ.pop("CW_AS_OF", None)
 
@@ -74,12 +85,12 @@ def report(settings: Settings, run_id: str, success: bool, seconds: float, step_
         failures = failed_blocking_checks(con, run_id)
         warnings = con.execute("select asset, check_name, observed from audit.check_results where run_id = ? "
                                "and severity = 'warn' and not passed order by 1, 2", [run_id]).fetchall()
-        run = con.execute("select status, published, as_of_date, rule_version from audit.runs where run_id = ?",
-                          [run_id]).fetchone()
+        run = con.execute("select status, published, as_of_date, rule_version, message from audit.runs "
+                          "where run_id = ?", [run_id]).fetchone()
         if run is None or run[0] != "success":
             message = "job failed before publishing" if not failures else "blocking checks failed"
             record_run(con, run_id, status="failed", published=False, message=message)
-            run = ("failed", False, run[2] if run else None, run[3] if run else None)
+            run = ("failed", False, run[2] if run else None, run[3] if run else None, message)
 
     print(f"run {run_id}  ({seconds:.1f}s)")
     if not files:
@@ -95,6 +106,8 @@ def report(settings: Settings, run_id: str, success: bool, seconds: float, step_
     published = bool(run[1]) and success
     if published:
         print(f"published {settings.serving_db}  (as-of {run[2]}, rules {run[3]})")
+        if run[4]:
+            print(f"  {run[4]}")
         print("  BI tools: duckdb.connect(path, read_only=True); schemas marts, audit")
         return 0
     print(f"NOT published: {settings.serving_db} was left untouched", file=sys.stderr)

@@ -26,6 +26,7 @@ class Settings:
     duckdb_memory_limit: str = "4GB"
     quarantine_max_share: float = 0.05  # a file quarantining more than this share of rows fails its check
     alert_webhook: str | None = None
+    rebuild: bool = False  # rebuild the marts even when the run's inputs equal the published run's
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -39,6 +40,7 @@ class Settings:
             duckdb_memory_limit=env.get("CW_DUCKDB_MEMORY_LIMIT") or cls.duckdb_memory_limit,
             quarantine_max_share=float(env.get("CW_QUARANTINE_MAX_SHARE") or cls.quarantine_max_share),
             alert_webhook=env.get("CW_ALERT_WEBHOOK") or None,
+            rebuild=(env.get("CW_REBUILD") or "").lower() in ("1", "true", "yes"),
         )
 
     def override(self, **changes) -> Settings:
@@ -62,6 +64,8 @@ class Settings:
             env["CW_AS_OF"] = self.as_of.isoformat()
         if self.alert_webhook:
             env["CW_ALERT_WEBHOOK"] = self.alert_webhook
+        if self.rebuild:
+            env["CW_REBUILD"] = "1"
         return env
 
     @property

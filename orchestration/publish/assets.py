@@ -7,11 +7,10 @@ for its own run and refuses to publish when any `error` check failed (or none wa
 
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 import dagster as dg
 
-from orchestration.publish.runs import as_of_of_run, current_rule_version, record_run
+from orchestration.publish.runs import as_of_of_run, current_rule_version, record_run, run_started_at
 from orchestration.publish.serving import write_serving
 from orchestration.quality.results import failed_blocking_checks
 from orchestration.report import write_report
@@ -31,13 +30,6 @@ def gate_message(failures: Sequence[dict]) -> str:
     return "\n".join(lines)
 
 
-def _started_at(context: dg.AssetExecutionContext) -> datetime | None:
-    stats = context.instance.get_run_stats(context.run_id)
-    if stats and stats.start_time:
-        return datetime.fromtimestamp(stats.start_time, UTC).replace(tzinfo=None)
-    return None
-
-
 def build_publish_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
     @dg.asset(key=SERVING_KEY, deps=list(upstream), group_name="publish", kinds={"duckdb"},
               owners=["team:data-platform"],
@@ -54,10 +46,10 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
                              "evidence": "audit.check_results"}]
             if failures:
                 record_run(con, run_id, status="failed", as_of=as_of, rule_version=rule_version,
-                           started_at=_started_at(context), message=gate_message(failures))
+                           started_at=run_started_at(context), message=gate_message(failures))
                 raise GateFailed(description=gate_message(failures))
             record_run(con, run_id, status="success", as_of=as_of, rule_version=rule_version, published=True,
-                       started_at=_started_at(context))
+                       started_at=run_started_at(context))
         try:
             published = write_serving(warehouse.db_path, warehouse.serving_path, warehouse.threads,
                                       warehouse.memory_limit)

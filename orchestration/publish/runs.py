@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import dagster as dg
 import duckdb
 
 
@@ -49,3 +50,11 @@ def as_of_of_run(con: duckdb.DuckDBPyConnection) -> date | None:
     except duckdb.Error:
         return None
     return row[0] if row else None
+
+
+def run_started_at(context: dg.AssetExecutionContext) -> datetime | None:
+    """When Dagster started the run (UTC, naive), for `audit.runs.started_at`."""
+    stats = context.instance.get_run_stats(context.run_id)
+    if stats and stats.start_time:
+        return datetime.fromtimestamp(stats.start_time, UTC).replace(tzinfo=None)
+    return None

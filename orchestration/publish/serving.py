@@ -9,6 +9,7 @@ file, so a failed or interrupted publish leaves it byte-for-byte untouched.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,37 @@ def write_serving(warehouse_db: Path, serving_path: Path, threads: int = 2, memo
                 con.execute(f"create schema if not exists srv.{schema}")
             for schema, table in _tables(con, "wh"):
                 con.execute(f'create table srv.{schema}."{table}" as select * from wh.{schema}."{table}"')
+                counts[f"{schema}.{table}"] = con.execute(f'select count(*) from srv.{schema}."{table}"').fetchone()[0]
+            con.execute("checkpoint srv")
+            con.execute("detach srv")
+        finally:
+            con.close()
+        _fsync(tmp)
+        os.replace(tmp, serving_path)
+        _fsync(serving_path.parent)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return PublishedFile(serving_path, serving_path.stat().st_size, counts)
+
+
+def refresh_audit(warehouse_db: Path, serving_path: Path, threads: int = 2, memory_limit: str = "4GB") -> PublishedFile:
+    """A new serving file with the current file's marts and the warehouse's audit schema, swapped in
+    the same atomic way. For a run whose marts would be rebuilt identically: copying the file and
+    replacing the (small) audit tables costs a fraction of copying every mart again."""
+    tmp = serving_path.with_name(f".{serving_path.name}.{uuid.uuid4().hex}.tmp")
+    counts: dict[str, int] = {}
+    try:
+        shutil.copyfile(serving_path, tmp)  # the file keeps its storage version (STORAGE_VERSION)
+        con = duckdb.connect(config={"threads": threads, "memory_limit": memory_limit})
+        try:
+            con.execute(f"attach '{warehouse_db}' as wh (read_only)")
+            con.execute(f"attach '{tmp}' as srv")
+            con.execute("drop schema if exists srv.audit cascade")
+            con.execute("create schema srv.audit")
+            for schema, table in _tables(con, "wh"):
+                if schema == "audit":
+                    con.execute(f'create table srv.audit."{table}" as select * from wh.audit."{table}"')
+            for schema, table in _tables(con, "srv"):
                 counts[f"{schema}.{table}"] = con.execute(f'select count(*) from srv.{schema}."{table}"').fetchone()[0]
             con.execute("checkpoint srv")
             con.execute("detach srv")

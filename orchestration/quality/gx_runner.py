@@ -8,8 +8,8 @@ GX is imported lazily: importing it takes seconds, and loading the Dagster defin
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
-from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -21,13 +21,36 @@ LINEAGE_PAIRS = (("_file_path", "_line_number"), ("source_file", "source_line"))
 SAMPLE_ROWS = 5
 
 
-@cache
+_BATCH_DEFINITION: list = []
+_BATCH_DEFINITION_LOCK = threading.Lock()
+
+
 def _batch_definition():
     """One ephemeral GX context per process, reused by every validation (building one costs ~0.3 s);
     each validation passes its own dataframe as a batch parameter."""
-    context = _context()
-    asset = context.data_sources.add_pandas("quality").add_dataframe_asset("batch")
-    return asset.add_batch_definition_whole_dataframe("whole")
+    with _BATCH_DEFINITION_LOCK:  # the warm-up thread may be building it right now: wait for that one
+        if not _BATCH_DEFINITION:
+            context = _context()
+            asset = context.data_sources.add_pandas("quality").add_dataframe_asset("batch")
+            _BATCH_DEFINITION.append(asset.add_batch_definition_whole_dataframe("whole"))
+        return _BATCH_DEFINITION[0]
+
+
+def warm_up() -> None:
+    """Import GX and build its context in a background thread (~5 s of pure-Python import).
+
+    Called when a step is about to wait on something else (the dbt subprocess), so that the
+    checks that follow find GX ready. Idempotent; a failure here surfaces in the first check."""
+    if _BATCH_DEFINITION or any(t.name == "gx-warm-up" for t in threading.enumerate()):
+        return
+
+    def build() -> None:
+        try:
+            _batch_definition()
+        except Exception as exc:  # noqa: BLE001 - the first real validation reports it
+            logging.getLogger(__name__).debug("GX warm-up failed: %s", exc)
+
+    threading.Thread(target=build, name="gx-warm-up", daemon=True).start()
 
 
 def _context():

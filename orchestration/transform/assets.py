@@ -1,11 +1,12 @@
 """dbt models as Dagster assets (dagster-dbt): one `dbt build` per run, tests become asset checks.
 
-The as-of date D and the run id reach dbt as vars. Every dbt test result is also written to
-`audit.check_results` once dbt has exited (dbt holds the DuckDB file while it runs).
+The as-of date D and the run id reach dbt as environment variables (`CW_AS_OF`, `CW_RUN_ID`; see
+dbt_project/macros/as_of_date.sql), not `--vars`, which would cost a full re-parse every run. Every
+dbt test result is also written to `audit.check_results` once dbt has exited (dbt holds the DuckDB
+file while it runs).
 """
 
 
-import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -16,8 +17,12 @@ import duckdb
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.feeds import ORDER_LINES
+from orchestration.publish.runs import run_started_at
+from orchestration.publish.unchanged import publish_unchanged
+from orchestration.quality.gx_runner import warm_up as gx_warm_up
 from orchestration.quality.results import record_check_result
 from orchestration.resources import RunParameters, WarehouseResource
+from orchestration.transform.inputs import record_inputs, run_inputs, unchanged_since
 from orchestration.transform.lineage import LineageCache, column_lineage, relation_columns
 from orchestration.transform.metadata import mart_metadata
 from orchestration.transform.project import DBT_PROJECT, TRANSLATOR, dbt_resource, ensure_manifest
@@ -42,10 +47,10 @@ def resolve_as_of(run_params: RunParameters, warehouse: WarehouseResource) -> da
 
 
 @contextmanager
-def dbt_environment(warehouse: WarehouseResource) -> Iterator[None]:
-    """The dbt subprocess reads its connection from `CW_*` (profiles.yml); give it the resource's."""
+def dbt_environment(warehouse: WarehouseResource, as_of: date, run_id: str) -> Iterator[None]:
+    """The dbt subprocess reads its connection (profiles.yml) and the run context (macros) from `CW_*`."""
     wanted = {"CW_WAREHOUSE_DIR": str(warehouse.root.resolve()), "CW_DUCKDB_THREADS": str(warehouse.threads),
-              "CW_DUCKDB_MEMORY_LIMIT": warehouse.memory_limit}
+              "CW_DUCKDB_MEMORY_LIMIT": warehouse.memory_limit, "CW_AS_OF": as_of.isoformat(), "CW_RUN_ID": run_id}
     before = {k: os.environ.get(k) for k in wanted}
     os.environ.update(wanted)
     try:
@@ -100,11 +105,19 @@ def build_dbt_assets() -> dg.AssetsDefinition:
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
                    run_params: RunParameters):
         as_of = resolve_as_of(run_params, warehouse)
-        dbt_vars = {"as_of_date": as_of.isoformat(), "run_id": context.run_id}
+        with warehouse.connect() as con:
+            inputs = run_inputs(con, as_of)
+            previous = None if run_params.rebuild else unchanged_since(con, context.run_id, inputs,
+                                                                       warehouse.serving_path)
+            record_inputs(con, context.run_id, inputs)
+        if previous:  # nothing to rebuild: no materialization, so Dagster skips the mart checks and publish
+            publish_unchanged(context, warehouse, previous, as_of, run_started_at(context))
+            return
         context.log.info(f"dbt build for as-of date {as_of}")
-        with dbt_environment(warehouse):
-            invocation = dbt.cli([*DBT_BUILD_ARGS, "--vars", json.dumps(dbt_vars)], context=context,
-                                 raise_on_error=False, target_path=DBT_PROJECT.target_path)
+        gx_warm_up()  # the checks after dbt find GX imported: it loads while this step waits on dbt
+        with dbt_environment(warehouse, as_of, context.run_id):
+            invocation = dbt.cli(DBT_BUILD_ARGS, context=context, raise_on_error=False,
+                                 target_path=DBT_PROJECT.target_path)
         # Events are held until dbt exits (it holds the DuckDB file), then re-emitted in dbt's order, the
         # published tables' materializations carrying row counts and class distributions. (Holding only the
         # marts would emit downstream models before their parents, which Dagster rejects.)
@@ -124,7 +137,8 @@ def build_dbt_assets() -> dg.AssetsDefinition:
                                 observed="dbt build succeeded" if ok else "dbt build reported errors",
                                 evidence=f"{DBT_PROJECT.target_path}/run_results.json")
             columns = relation_columns(con)
-            cache = LineageCache(DBT_PROJECT.project_dir / DBT_PROJECT.target_path / "column_lineage_cache.json")
+            cache = LineageCache(DBT_PROJECT.project_dir / DBT_PROJECT.target_path / "column_lineage_cache.json",
+                                 volatile=(as_of.isoformat(), context.run_id))
             enriched = [_with_metadata(context, con, event, invocation.manifest, columns, cache) for event in events]
             cache.save()
         yield from enriched

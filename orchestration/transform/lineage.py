@@ -43,11 +43,14 @@ def _columns_of(props: Mapping[str, Any], columns: Mapping[tuple[str, str], dict
 class LineageCache:
     """Lineage only changes when a model's compiled SQL or its parents' columns change: runs reuse it.
 
-    Kept as one JSON file beside dbt's artifacts: fingerprint → serialized metadata.
+    Kept as one JSON file beside dbt's artifacts: fingerprint → serialized metadata. `volatile` are
+    the run's own literals in the compiled SQL (the as-of date, the run id): they change every run
+    and no column's lineage, so the fingerprint leaves them out.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, volatile: tuple[str, ...] = ()):
         self.path = path
+        self.volatile = tuple(v for v in volatile if v)
         try:
             self.entries: dict[str, str] = json.loads(path.read_text())
         except (OSError, ValueError):
@@ -60,6 +63,11 @@ class LineageCache:
         self.used[fingerprint] = self.entries[fingerprint]
         return deserialize_value(self.entries[fingerprint], dict)
 
+    def normalized(self, sql: str) -> str:
+        for literal in self.volatile:
+            sql = sql.replace(literal, "{volatile}")
+        return sql
+
     def put(self, fingerprint: str, metadata: dict[str, Any]) -> None:
         self.used[fingerprint] = serialize_value(metadata)
 
@@ -70,9 +78,10 @@ class LineageCache:
             log.debug("lineage cache not written: %s", exc)
 
 
-def _fingerprint(props: Mapping[str, Any], history: EventHistoryMetadata, target_path: Path) -> str:
+def _fingerprint(props: Mapping[str, Any], history: EventHistoryMetadata, target_path: Path,
+                 cache: LineageCache) -> str:
     compiled = target_path / "compiled" / props["package_name"] / props["original_file_path"]
-    sql = compiled.read_text() if compiled.exists() else ""
+    sql = cache.normalized(compiled.read_text()) if compiled.exists() else ""
     payload = json.dumps([props["unique_id"], sql, history.columns, history.parents], sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -89,7 +98,7 @@ def column_lineage(unique_id: str, manifest: Mapping[str, Any], columns: Mapping
             if parent and parent.get("relation_name"):
                 parents[parent["relation_name"]] = _columns_of(parent, columns)
         history = EventHistoryMetadata(columns=_columns_of(props, columns), parents=parents)
-        fingerprint = _fingerprint(props, history, target_path) if cache else ""
+        fingerprint = _fingerprint(props, history, target_path, cache) if cache else ""
         cached = cache.get(fingerprint) if cache else None
         if cached is not None:
             return cached

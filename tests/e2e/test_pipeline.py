@@ -101,15 +101,41 @@ def test_every_customer_is_classified_with_run_and_rule_version(published):
     assert run == [("success", True)]
 
 
+def _mart_run_ids(serving: Path) -> set[str]:
+    with duckdb.connect(str(serving), read_only=True) as con:
+        return {r for (r,) in con.execute("select distinct run_id from marts.customer_classification").fetchall()}
+
+
 def test_rerun_on_same_landing_changes_nothing_but_runs(published, demo_landing):
+    """Same landing, same D: nothing is rebuilt (the marts keep the first run's id), the run is
+    published with serving's audit schema refreshed, and says why it rebuilt nothing."""
     warehouse, _ = published
     serving = warehouse / "serving.duckdb"
-    before = snapshot(serving)
+    before, built_by = snapshot(serving), _mart_run_ids(serving)
     result = run_cli("run", "--landing", str(demo_landing), "--warehouse", str(warehouse))
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "inputs unchanged since run" in result.stdout
+    assert "emitted no result" not in result.stderr
     assert snapshot(serving) == before
+    assert _mart_run_ids(serving) == built_by
     with duckdb.connect(str(serving), read_only=True) as con:
-        assert con.execute("select count(*) from audit.runs where published").fetchone()[0] == 2
+        assert con.execute("select count(*) from audit.runs where published and status = 'success'"
+                           ).fetchone()[0] == 2
+        fingerprints = con.execute("select distinct inputs_fingerprint from audit.run_inputs").fetchall()
+    assert len(fingerprints) == 1
+    newest_log = max((warehouse / "logs").glob("run-*.log"))
+    assert "Running with dbt" not in newest_log.read_text()  # dbt was not started at all
+
+
+def test_rebuild_flag_rebuilds_unchanged_inputs_identically(published_copy, demo_landing):
+    """`--rebuild` runs dbt although nothing changed: new run id on the marts, same rows."""
+    serving = published_copy / "serving.duckdb"
+    before, built_by = snapshot(serving), _mart_run_ids(serving)
+    result = run_cli("run", "--landing", str(demo_landing), "--warehouse", str(published_copy), "--rebuild")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "inputs unchanged" not in result.stdout
+    assert snapshot(serving) == before
+    assert _mart_run_ids(serving).isdisjoint(built_by)
 
 
 def _deliver_spoiled_order_lines(demo_landing: Path, landing: Path, spoil) -> None:

@@ -137,7 +137,7 @@ final as (
         staged.churn_risk_band,
         staged.lifecycle_stage,
         staged.rule_version,
-        '{{ var("run_id") }}' as run_id
+        {{ run_id() }} as run_id
     from staged
 )
 

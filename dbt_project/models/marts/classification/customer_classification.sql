@@ -40,7 +40,7 @@ final as (
         tiers.customer_key is not null as is_buyer,
         coalesce(tiers.revenue_12m, 0) as revenue_12m,
         rules.rule_version,
-        '{{ var("run_id") }}' as run_id
+        {{ run_id() }} as run_id
     from customers
     cross join rules
     left join tiers

@@ -64,7 +64,7 @@ final as (
             else 'low'
         end as credit_risk,
         rules.rule_version,
-        '{{ var("run_id") }}' as run_id
+        {{ run_id() }} as run_id
     from per_customer
     cross join rules
 )

@@ -47,7 +47,7 @@ final as (
         classified.first_order_date,
         classified.last_order_date,
         classified.rule_version,
-        '{{ var("run_id") }}' as run_id
+        {{ run_id() }} as run_id
     from classified
 )
 

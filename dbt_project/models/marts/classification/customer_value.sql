@@ -114,7 +114,7 @@ final as (
         cast(rfm_scores.m_score as integer) as m_score,
         classified.value_class,
         classified.rule_version,
-        '{{ var("run_id") }}' as run_id
+        {{ run_id() }} as run_id
     from classified
     left join rfm_scores
         on rfm_scores.customer_key = classified.customer_key

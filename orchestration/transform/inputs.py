@@ -1,0 +1,92 @@
+"""What the marts are a function of, and whether this run may skip rebuilding them.
+
+The marts are a pure function of (a) the raw zone (the files `audit.load_log` lists as loaded),
+(b) the as-of date D and (c) the code: the dbt project (models, macros, seeds = rules, snapshots),
+the GX suites and the orchestration package. Their fingerprint is recorded per run in
+`audit.run_inputs`. When the most recent run that recorded one had the same fingerprint and
+published, rebuilding would reproduce the published marts byte for byte: the dbt step skips dbt,
+Dagster skips the mart checks and the publish step, and the serving file's audit schema alone is
+refreshed (`publish.serving.refresh_audit`), so "running twice changes nothing but audit.runs"
+(interface.md) costs seconds, not a rebuild.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from orchestration.settings import PROJECT_ROOT
+
+#: Files whose content the marts depend on, relative to the project root (globs).
+CODE_GLOBS = (
+    "dbt_project/dbt_project.yml",
+    "dbt_project/models/**/*",
+    "dbt_project/macros/**/*",
+    "dbt_project/seeds/**/*",
+    "dbt_project/snapshots/**/*",
+    "dbt_project/tests/**/*",
+    "expectations/**/*.json",
+    "orchestration/**/*.py",
+)
+
+
+@cache
+def code_fingerprint(root: Path = PROJECT_ROOT) -> str:
+    """sha256 over the path and bytes of every code file (a few hundred small files: milliseconds)."""
+    digest = hashlib.sha256()
+    files = sorted({p for pattern in CODE_GLOBS for p in root.glob(pattern) if p.is_file()})
+    for path in files:
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    fingerprint: str
+    as_of: date
+    raw_files: int
+    code: str
+
+
+def run_inputs(con: duckdb.DuckDBPyConnection, as_of: date, code: str | None = None) -> RunInputs:
+    """The fingerprint of this run's inputs (the raw zone as `audit.load_log` knows it)."""
+    files, raw = con.execute(
+        "select count(*), coalesce(string_agg(sha256, ',' order by sha256), '') "
+        "from audit.load_log where status = 'loaded'").fetchone()
+    code = code or code_fingerprint()
+    payload = f"{raw}\n{as_of.isoformat()}\n{code}"
+    return RunInputs(hashlib.sha256(payload.encode()).hexdigest(), as_of, files, code)
+
+
+def record_inputs(con: duckdb.DuckDBPyConnection, run_id: str, inputs: RunInputs) -> None:
+    con.execute(
+        "insert or replace into audit.run_inputs values (?, ?, ?, ?, ?, ?)",
+        [run_id, inputs.fingerprint, inputs.as_of, inputs.raw_files, inputs.code,
+         datetime.now(UTC).replace(tzinfo=None)])
+
+
+def unchanged_since(con: duckdb.DuckDBPyConnection, run_id: str, inputs: RunInputs, serving: Path) -> str | None:
+    """The id of the published run whose marts this run would rebuild identically, else None.
+
+    Only the most recent earlier run that recorded inputs counts (a failed run in between may have
+    left other marts in the warehouse), it must have published, and serving.duckdb must exist."""
+    if not serving.exists():
+        return None
+    row = con.execute(
+        """
+        select i.run_id, i.inputs_fingerprint, r.status, r.published
+        from audit.run_inputs as i
+        left join audit.runs as r using (run_id)
+        where i.run_id <> ?
+        order by i.recorded_at desc
+        limit 1
+        """, [run_id]).fetchone()
+    if row is None:
+        return None
+    previous, fingerprint, status, published = row
+    return previous if fingerprint == inputs.fingerprint and status == "success" and published else None
