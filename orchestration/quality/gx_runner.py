@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from orchestration.quality.results import CheckOutcome
+
+if TYPE_CHECKING:  # pandas costs ~1.2 s to import: only when a check actually runs
+    import pandas as pd
 
 #: lineage columns that point at the source row of a failing value (raw zone, then marts)
 LINEAGE_PAIRS = (("_file_path", "_line_number"), ("source_file", "source_line"))
