@@ -12,14 +12,15 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.quality.check_steps import build_check_steps
 from orchestration.quality.gx_checks import build_gx_checks
-from orchestration.quality.raw_checks import build_raw_checks
-from orchestration.quality.recon_checks import build_recon_checks
+from orchestration.quality.raw_checks import raw_check_defs
+from orchestration.quality.recon_checks import recon_check_defs
 from orchestration.settings import EXPECTATIONS_DIR
 
 
 def build_quality_checks(expectations_dir: Path = EXPECTATIONS_DIR) -> list[dg.AssetChecksDefinition]:
-    return [*build_gx_checks(expectations_dir), *build_raw_checks(), *build_recon_checks()]
+    return [*build_gx_checks(expectations_dir), *build_check_steps([*raw_check_defs(), *recon_check_defs()])]
 
 
 defs = dg.Definitions(asset_checks=build_quality_checks())

@@ -47,7 +47,8 @@ def _evidence_value(evidence: str) -> dg.MetadataValue:
     return dg.MetadataValue.text(evidence)
 
 
-def to_check_result(outcome: CheckOutcome, severity: Severity) -> dg.AssetCheckResult:
+def to_check_result(outcome: CheckOutcome, severity: Severity, asset_key: dg.AssetKey | None = None,
+                    check_name: str | None = None) -> dg.AssetCheckResult:
     metadata: dict[str, Any] = {
         "observed": outcome.observed,
         "evidence": _evidence_value(outcome.evidence),
@@ -57,7 +58,7 @@ def to_check_result(outcome: CheckOutcome, severity: Severity) -> dg.AssetCheckR
             metadata["failed_expectations_table"] = dg.MetadataValue.md(_failure_table(value))
         metadata[name] = _metadata_value(value)
     return dg.AssetCheckResult(passed=outcome.passed, severity=DAGSTER_SEVERITY[severity], metadata=metadata,
-                               description=outcome.observed)
+                               description=outcome.observed, asset_key=asset_key, check_name=check_name)
 
 
 def evaluate(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, *, asset_key: dg.AssetKey,
@@ -80,4 +81,4 @@ def evaluate(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResourc
     if not outcome.passed:
         context.log.warning(f"{asset_label(asset_key)} :: {check_name} ({severity}) failed: {outcome.observed}; "
                             f"evidence: {outcome.evidence}")
-    return to_check_result(outcome, severity)
+    return to_check_result(outcome, severity, asset_key, check_name)

@@ -13,9 +13,8 @@ import duckdb
 
 from orchestration.feeds import FEEDS, FeedSpec
 from orchestration.quality.batches import resolve_raw_path, sql_list
-from orchestration.quality.evaluation import evaluate
+from orchestration.quality.check_steps import CheckDef, CheckRun
 from orchestration.quality.results import CheckOutcome
-from orchestration.resources import RunParameters, WarehouseResource
 
 FILE_SAMPLE = 5
 
@@ -97,34 +96,24 @@ def rows_reconcile(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, 
                                   "rows_quarantined": sum(f[5] for f in files)})
 
 
-def _feed_checks(spec: FeedSpec) -> list[dg.AssetChecksDefinition]:
+def feed_check_defs(spec: FeedSpec) -> list[CheckDef]:
     asset_key = dg.AssetKey(["raw", spec.system, spec.name])
 
-    @dg.asset_check(asset=asset_key, name="quarantine_rate", blocking=True,
-                    description="No file of this run quarantined more than "
-                                "run_params.quarantine_max_share of its rows.")
-    def _quarantine_rate(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
-                         run_params: RunParameters) -> dg.AssetCheckResult:
-        def body() -> CheckOutcome:
-            with warehouse.connect() as con:
-                return quarantine_rate(con, context.run.run_id, spec, run_params.quarantine_max_share)
+    def _quarantine_rate(run: CheckRun) -> CheckOutcome:
+        with run.warehouse.connect() as con:
+            return quarantine_rate(con, run.run_id, spec, run.run_params.quarantine_max_share)
 
-        return evaluate(context, warehouse, asset_key=asset_key, check_name="quarantine_rate", severity="error",
-                        body=body)
+    def _rows_reconcile(run: CheckRun) -> CheckOutcome:
+        with run.warehouse.connect() as con:
+            return rows_reconcile(con, run.run_id, spec, run.warehouse.root)
 
-    @dg.asset_check(asset=asset_key, name="rows_reconcile", blocking=True,
-                    description="Per file of this run: rows read = loaded + quarantined, and the raw Parquet file "
-                                "and audit.quarantine hold exactly those rows.")
-    def _rows_reconcile(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        def body() -> CheckOutcome:
-            with warehouse.connect() as con:
-                return rows_reconcile(con, context.run.run_id, spec, warehouse.root)
-
-        return evaluate(context, warehouse, asset_key=asset_key, check_name="rows_reconcile", severity="error",
-                        body=body)
-
-    return [_quarantine_rate, _rows_reconcile]
+    return [
+        CheckDef(asset_key, "quarantine_rate", "No file of this run quarantined more than "
+                 "run_params.quarantine_max_share of its rows.", _quarantine_rate),
+        CheckDef(asset_key, "rows_reconcile", "Per file of this run: rows read = loaded + quarantined, and the raw "
+                 "Parquet file and audit.quarantine hold exactly those rows.", _rows_reconcile),
+    ]
 
 
-def build_raw_checks() -> list[dg.AssetChecksDefinition]:
-    return [check for spec in FEEDS.values() for check in _feed_checks(spec)]
+def raw_check_defs() -> list[CheckDef]:
+    return [check for spec in FEEDS.values() for check in feed_check_defs(spec)]

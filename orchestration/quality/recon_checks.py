@@ -15,9 +15,8 @@ import duckdb
 
 from orchestration.feeds import ACCOUNTS, CUSTOMERS, INVOICES, ORDER_LINES, FeedSpec
 from orchestration.quality.batches import resolve_raw_path, sql_list
-from orchestration.quality.evaluation import evaluate
+from orchestration.quality.check_steps import CheckDef, CheckRun
 from orchestration.quality.results import CheckOutcome
-from orchestration.resources import WarehouseResource
 
 SAMPLE = 5
 
@@ -163,20 +162,13 @@ RECONCILIATIONS = (
 )
 
 
-def _recon_check(path: tuple[str, ...], name: str, func, description: str) -> dg.AssetChecksDefinition:
-    asset_key = dg.AssetKey(list(path))
+def _recon_check(path: tuple[str, ...], name: str, func, description: str) -> CheckDef:
+    def body(run: CheckRun) -> CheckOutcome:
+        with run.warehouse.connect() as con:
+            return func(con, run.warehouse.root)
 
-    # blocking: publish (downstream) waits for it, and a failure stops the run before publishing
-    @dg.asset_check(asset=asset_key, name=name, description=description, blocking=True)
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        def body() -> CheckOutcome:
-            with warehouse.connect() as con:
-                return func(con, warehouse.root)
-
-        return evaluate(context, warehouse, asset_key=asset_key, check_name=name, severity="error", body=body)
-
-    return _check
+    return CheckDef(dg.AssetKey(list(path)), name, description, body)
 
 
-def build_recon_checks() -> list[dg.AssetChecksDefinition]:
+def recon_check_defs() -> list[CheckDef]:
     return [_recon_check(*spec) for spec in RECONCILIATIONS]
