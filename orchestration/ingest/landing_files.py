@@ -56,10 +56,10 @@ class FileFacts:
     ascii: bool  # pure ASCII: the same bytes in GB18030, UTF-8 and UTF-8 with BOM (no BOM then)
     has_cr: bool  # CR line ends (CRLF or lone CR) occur
     has_quote: bool  # a `"` occurs: CSV records may span lines
+    quote_space: bool  # a `"` is followed by a space somewhere (DuckDB's reader forgives it; see fast_csv)
     separator: str | None  # a control character that does not occur, None if all do
     control_space: bool  # a tab or another ASCII whitespace control character occurs
     line_count: int  # LF-separated lines (see LineScan; meaningful for a file read as is)
-    blank_free: bool  # no empty line and no line starting with a space
 
     @property
     def readable_as_is(self) -> bool:
@@ -68,9 +68,13 @@ class FileFacts:
 
 
 def inspect_file(path: Path) -> FileFacts:
-    """Hash a file and note its line ends, quotes and control characters, reading it in chunks."""
+    """Hash a file and note its line ends, quotes and control characters, reading it in chunks.
+
+    Every test here runs on every chunk of every file, so each is a C-speed bytes method; the
+    blank-line test of LineScan is left to the line-level path, the only one that needs it."""
     digest, size = hashlib.sha256(), 0
-    ascii_only, has_cr, has_quote, present, lines = True, False, False, set(), LineScan()
+    ascii_only, has_cr, has_quote, quote_space, present, lines = True, False, False, False, set(), LineScan()
+    last = b""
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK_BYTES):
             digest.update(chunk)
@@ -78,22 +82,27 @@ def inspect_file(path: Path) -> FileFacts:
             size += len(chunk)
             ascii_only = ascii_only and chunk.isascii()
             has_cr = has_cr or b"\r" in chunk
-            has_quote = has_quote or b'"' in chunk
+            if b'"' in chunk:
+                has_quote = True
+                quote_space = quote_space or b'" ' in chunk
+            quote_space = quote_space or (last == b'"' and chunk[:1] == b" ")  # cut between two chunks
+            last = chunk[-1:]
             present.update(chunk.translate(None, _OTHER_BYTES))
     free = [c for c in SEPARATOR_CANDIDATES if c not in present]
-    return FileFacts(digest.hexdigest(), size, ascii_only, has_cr, has_quote, chr(free[0]) if free else None,
-                     any(c in present for c in CONTROL_SPACES), lines.count, lines.blank_free)
+    return FileFacts(digest.hexdigest(), size, ascii_only, has_cr, has_quote, quote_space,
+                     chr(free[0]) if free else None, any(c in present for c in CONTROL_SPACES), lines.count)
 
 
 class LineScan:
     """Counts the LF-separated lines of a text fed chunk by chunk, the way DuckDB's line reader
-    numbers them (a last line without LF counts), and notes whether no line can be blank: no empty
-    line and no line starting with a space. Only spaces can then make a line blank when the text
-    holds no other whitespace (`odd_space` false), so `blank_free` proves every line non-blank."""
+    numbers them (a last line without LF counts). With `blank_check`, also notes whether no line
+    can be blank: no empty line and no line starting with a space. Only spaces can then make a line
+    blank when the text holds no other whitespace (`odd_space` false), so `blank_free` proves every
+    line non-blank."""
 
-    def __init__(self) -> None:
+    def __init__(self, blank_check: bool = False) -> None:
         self.breaks = 0
-        self.blank_free = True
+        self.blank_free = True if blank_check else None
         self._last = b"\n"  # the file's start is a line start
 
     def feed(self, chunk: bytes) -> None:
@@ -108,3 +117,12 @@ class LineScan:
     @property
     def count(self) -> int:
         return self.breaks + (self._last != b"\n")
+
+
+def blank_free(path: Path) -> bool:
+    """LineScan's `blank_free` of a text file (one more pass over it)."""
+    scan = LineScan(blank_check=True)
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            scan.feed(chunk)
+    return bool(scan.blank_free)

@@ -16,7 +16,7 @@ import codecs
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.ingest.landing_files import CHUNK_BYTES, FileFacts, LineScan
+from orchestration.ingest.landing_files import CHUNK_BYTES, FileFacts, LineScan, blank_free
 
 #: Non-ASCII characters Python's str.strip() removes (the contract's "trimmed").
 UNICODE_SPACES = "\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
@@ -34,7 +34,11 @@ class TextCopy:
     separator: str  # a character that does not occur in the text
     odd_space: bool  # whitespace other than space and line ends may occur (tab, U+3000, ...)
     line_count: int  # physical lines, as DuckDB's line reader numbers them
-    blank_free: bool  # no empty line and no line starting with a space (see LineScan)
+    quote_space: bool  # a `"` followed by a space occurs (FileFacts)
+    blank_free: bool | None  # no empty line and no line starting with a space (LineScan); None: not scanned
+
+    def is_blank_free(self) -> bool:
+        return self.blank_free if self.blank_free is not None else blank_free(self.path)
 
 
 def text_for_duckdb(source: Path, facts: FileFacts, encoding: str, target: Path) -> TextCopy:
@@ -42,11 +46,11 @@ def text_for_duckdb(source: Path, facts: FileFacts, encoding: str, target: Path)
         raise EncodingRejected("the file holds every ASCII control character; it is not a text export")
     if facts.readable_as_is:
         return TextCopy(source, facts.has_quote, facts.separator, facts.control_space, facts.line_count,
-                        facts.blank_free)
-    lines = LineScan()
+                        facts.quote_space, None)
+    lines = LineScan(blank_check=True)
     unicode_space = transcode(source, encoding, target, lines)
     return TextCopy(target, facts.has_quote, facts.separator, facts.control_space or unicode_space, lines.count,
-                    lines.blank_free)
+                    facts.quote_space, lines.blank_free)
 
 
 def transcode(source: Path, encoding: str, target: Path, lines: LineScan | None = None) -> bool:

@@ -10,7 +10,7 @@ from tests.ingest.conftest import ORDER_HEADER, ORDER_ROW
 
 
 def _scan(*chunks: bytes) -> tuple[int, bool]:
-    scan = LineScan()
+    scan = LineScan(blank_check=True)
     for chunk in chunks:
         scan.feed(chunk)
     return scan.count, scan.blank_free

@@ -1,0 +1,92 @@
+"""Writing what one loaded file gave: its good rows as the raw-zone Parquet file (with lineage),
+its failed rows as a Parquet file shaped like `audit.quarantine`.
+
+The raw file is COPYed under a temporary name beside its target and renamed only once the load is
+settled (`publish`), so a reader never sees a half file, and a fast-path attempt that is given up
+leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from orchestration.feeds import LINEAGE_COLUMNS
+from orchestration.ingest.sql_text import ident, literal
+
+if TYPE_CHECKING:
+    from orchestration.ingest.load_file import FileJob
+
+
+def pending_raw_file(job: FileJob) -> Path:
+    """The temporary name of the raw file while it is written (hidden, unique per target)."""
+    return job.raw_file.with_name(f".{job.raw_file.stem}.{os.getpid()}.tmp")
+
+
+def write_raw(con: duckdb.DuckDBPyConnection, job: FileJob, typed_rows: str = "typed_rows") -> int:
+    """COPY the good rows of `typed_rows` (typing_sql.typed_rows_sql) to pending_raw_file; the
+    number of rows written."""
+    (written,) = con.execute(_copy_sql(job, typed_rows, "row_number", "where reason is null")).fetchone()
+    return written
+
+
+def write_all_rows(con: duckdb.DuckDBPyConnection, job: FileJob, typed_rows: str = "typed_rows") -> tuple[int, int]:
+    """COPY every row of `typed_rows` to pending_raw_file, a failed one with a NULL `_row_number`;
+    (rows written, rows failed), the latter from the Parquet writer's statistics. Publishable only
+    when no row failed. Why not filter: DuckDB does not share expressions between a filter and a
+    projection, so `where reason is null` evaluates every conversion twice; a file without bad
+    rows (the common case) is written in one pass this way, a file with some is written again."""
+    row_number = "case when reason is null then row_number end"
+    result = con.execute(_copy_sql(job, typed_rows, row_number, "", "return_stats")).fetchone()
+    written, stats = result[1], result[4]
+    return written, int(stats[ident("_row_number")]["null_count"])
+
+
+def _copy_sql(job: FileJob, typed_rows: str, row_number: str, where: str, options: str = "") -> str:
+    lineage = {
+        "_file_path": literal(job.rel_path),
+        "_file_sha256": literal(job.facts.sha256),
+        "_line_number": "line_number",
+        "_row_number": row_number,
+        "_export_date": literal(job.export_date),
+        "_load_run_id": literal(job.run_id),
+        "_loaded_at": literal(job.loaded_at),
+    }
+    columns = [ident(c.name) for c in job.spec.columns]
+    columns += [f"cast({expr} as {LINEAGE_COLUMNS[name]}) as {ident(name)}" for name, expr in lineage.items()]
+    job.raw_file.parent.mkdir(parents=True, exist_ok=True)
+    options = f"format parquet{', ' + options if options else ''}"
+    target = literal(pending_raw_file(job))
+    return f"copy (select {', '.join(columns)} from {typed_rows} {where}) to {target} ({options})"
+
+
+def publish(job: FileJob) -> None:
+    os.replace(pending_raw_file(job), job.raw_file)
+
+
+def discard(job: FileJob) -> None:
+    pending_raw_file(job).unlink(missing_ok=True)
+
+
+def write_quarantine(con: duckdb.DuckDBPyConnection, job: FileJob, failed: str = "failed") -> Path:
+    """The rows of `failed` (line_number, raw, reason) as `audit.quarantine` rows, by line."""
+    target = job.work_dir / "quarantine.parquet"
+    con.execute(f"""
+        copy (
+            select
+                {literal(job.spec.name)} as feed,
+                {literal(job.rel_path)} as file,
+                {literal(job.facts.sha256)} as file_sha256,
+                cast(line_number as bigint) as line_number,
+                raw as raw_record,
+                reason,
+                {literal(job.run_id)} as run_id,
+                {literal(job.loaded_at)} as quarantined_at
+            from {failed}
+            order by line_number
+        ) to {literal(target)} (format parquet)
+    """)
+    return target
