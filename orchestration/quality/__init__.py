@@ -3,6 +3,7 @@
 - `gx_checks`: one asset check per suite in `expectations/` and severity (`gx_error`, `gx_warn`);
 - `raw_checks`: `quarantine_rate` and `rows_reconcile` per raw feed;
 - `recon_checks`: raw-to-mart reconciliations;
+- `check_steps`: the checks above as data, run as one Dagster step per checked asset;
 - `results`: `record_check_result` (every evaluation) and `failed_blocking_checks` (the gate).
 """
 
@@ -13,14 +14,15 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.quality.check_steps import build_check_steps
-from orchestration.quality.gx_checks import build_gx_checks
+from orchestration.quality.gx_checks import gx_check_defs
 from orchestration.quality.raw_checks import raw_check_defs
 from orchestration.quality.recon_checks import recon_check_defs
 from orchestration.settings import EXPECTATIONS_DIR
 
 
 def build_quality_checks(expectations_dir: Path = EXPECTATIONS_DIR) -> list[dg.AssetChecksDefinition]:
-    return [*build_gx_checks(expectations_dir), *build_check_steps([*raw_check_defs(), *recon_check_defs()])]
+    """Every check of the project, one step per checked asset."""
+    return build_check_steps([*gx_check_defs(expectations_dir), *raw_check_defs(), *recon_check_defs()])
 
 
 defs = dg.Definitions(asset_checks=build_quality_checks())

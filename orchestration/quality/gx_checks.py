@@ -1,4 +1,5 @@
-"""Asset checks generated from the GX suites in `expectations/`: one check per suite and severity.
+"""Asset checks generated from the GX suites in `expectations/`: one check per suite and severity
+(run in their asset's check step, see check_steps.py).
 
 Every check is `blocking`: downstream assets (dbt models after a raw feed, the publish step after
 a mart) wait for it, and a failed `gx_error` stops them; a failed `gx_warn` returns WARN severity,
@@ -13,7 +14,7 @@ import duckdb
 
 from orchestration.feeds import FEEDS, FeedSpec
 from orchestration.quality.batches import MartBatch, iter_raw_rows, raw_rows_query, run_raw_files, sql_list
-from orchestration.quality.evaluation import evaluate
+from orchestration.quality.check_steps import CheckDef, CheckRun
 from orchestration.quality.gx_runner import validate_frames
 from orchestration.quality.results import CheckOutcome, Severity
 from orchestration.quality.sql_suite import Untranslatable, validate_sql
@@ -112,21 +113,17 @@ def run_suite(warehouse: WarehouseResource, run_id: str, asset_key: dg.AssetKey,
         return validate_frames(frames(con), build_suite(suite, severity), evidence=evidence)
 
 
-def _gx_check(asset_key: dg.AssetKey, suite_file: Path, severity: Severity, n: int) -> dg.AssetChecksDefinition:
-    name = check_name(severity)
+def _gx_check(asset_key: dg.AssetKey, suite_file: Path, severity: Severity, n: int) -> CheckDef:
     scope = "this run's new rows" if raw_spec(asset_key) or mart_batch(asset_key).lineage_column else "the table"
 
-    @dg.asset_check(asset=asset_key, name=name, blocking=True,
-                    description=f"GX suite {suite_file.name}: {n} {severity} expectation(s) on {scope}.",
-                    metadata={"suite": suite_file.name, "severity": severity})
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        return evaluate(context, warehouse, asset_key=asset_key, check_name=name, severity=severity,
-                        body=lambda: run_suite(warehouse, context.run.run_id, asset_key, suite_file, severity))
+    def body(run: CheckRun) -> CheckOutcome:
+        return run_suite(run.warehouse, run.run_id, asset_key, suite_file, severity)
 
-    return _check
+    return CheckDef(asset_key, check_name(severity), f"GX suite {suite_file.name}: {n} {severity} expectation(s) "
+                    f"on {scope}.", body, severity=severity, metadata={"suite": suite_file.name, "severity": severity})
 
 
-def build_gx_checks(expectations_dir: Path) -> list[dg.AssetChecksDefinition]:
+def gx_check_defs(expectations_dir: Path) -> list[CheckDef]:
     """One check per (suite file, severity used in it)."""
     checks = []
     for suite_file in suite_files(expectations_dir):

@@ -71,6 +71,8 @@ def _stand_in_models() -> dict[str, str]:
             ["interaction_id", "customer_key", "interaction_date", "is_complaint"],
             ["varchar", "varchar", "date", "boolean"],
         ),
+        # read by the as_of_date() macro only when no D is given (every build here gives one)
+        "stg_erp__order_lines": _values([("2025-12-31",)], ["order_date"], ["date"]),
     }
 
 
@@ -170,3 +172,16 @@ def test_missing_rule_parameter_fails_the_parameters_test_naming_it(project: Pat
                            cwd=project, env=env, capture_output=True, text=True, timeout=300)
     # the failing rows are (column_name, null_rows): exactly the missing parameter
     assert "loyal_above" in shown.stdout and "tier_a_above" not in shown.stdout, shown.stdout[-2000:]
+
+
+def test_rule_boundary_unit_tests_pass(project: Path) -> None:
+    """The dbt unit tests of the classification models (every rule boundary, in
+    _classification__unit_tests.yml) pass; the nightly run excludes them, so this is where they run."""
+    _dbt_build(project, D, "unit")  # unit tests read their parents' column types from the warehouse
+    env = {**os.environ, "CW_WAREHOUSE_DIR": str(project.parent / "warehouse")}
+    result = subprocess.run([str(DBT), "test", "--project-dir", str(project), "--profiles-dir", str(project),
+                             "--select", "test_type:unit"], cwd=project, env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:]
+    passed = [line for line in result.stdout.splitlines() if "Done. PASS=" in line]
+    assert passed and "ERROR=0" in passed[0] and "PASS=0 " not in passed[0], result.stdout[-1000:]
