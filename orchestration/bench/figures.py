@@ -8,11 +8,11 @@ from pathlib import Path
 import duckdb
 
 from orchestration.feeds import FEEDS
+from orchestration.quality.check_steps import CHECK_STEP_SUFFIX
 
 STAGES = ("ingest", "dbt", "checks", "publish")
 ORDER_LINES_STEP = "raw__erp__order_lines"
 INGEST_STEPS = frozenset(f"raw__{spec.system}__{spec.name}" for spec in FEEDS.values())
-CHECK_MARKERS = ("_gx_", "_rows_reconcile", "_quarantine_rate", "_net_amount_reconciles", "_covers_")
 
 
 def stage_of(step_key: str) -> str:
@@ -23,7 +23,7 @@ def stage_of(step_key: str) -> str:
         return "dbt"
     if step_key.startswith("publish__"):
         return "publish"
-    if any(marker in step_key for marker in CHECK_MARKERS):
+    if step_key.endswith(CHECK_STEP_SUFFIX):
         return "checks"
     return "other"
 

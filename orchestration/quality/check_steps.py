@@ -39,8 +39,12 @@ class CheckDef:
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
+#: The step of an asset's checks is named `<asset path joined by __>__checks`, e.g. `raw__erp__order_lines__checks`.
+CHECK_STEP_SUFFIX = "__checks"
+
+
 def _step_name(asset_key: dg.AssetKey) -> str:
-    return "__".join(asset_key.path) + "__checks"
+    return "__".join(asset_key.path) + CHECK_STEP_SUFFIX
 
 
 def _checks_of_asset(asset_key: dg.AssetKey, defs: list[CheckDef]) -> dg.AssetChecksDefinition:

@@ -20,11 +20,9 @@ MIB = 1024 ** 2
 @pytest.mark.parametrize(("step", "stage"), [
     ("raw__erp__order_lines", "ingest"),
     ("raw__social__engagements", "ingest"),
-    ("raw__erp__order_lines_gx_error", "checks"),
-    ("raw__crm__accounts_rows_reconcile", "checks"),
-    ("raw__crm__accounts_quarantine_rate", "checks"),
-    ("marts__fct_order_lines_net_amount_reconciles", "checks"),
-    ("audit__identity_map_covers_source_records", "checks"),
+    ("raw__erp__order_lines__checks", "checks"),
+    ("marts__fct_order_lines__checks", "checks"),
+    ("audit__identity_map__checks", "checks"),
     ("dbt_models", "dbt"),
     ("publish__serving_database", "publish"),
     ("something_new", "other"),
@@ -36,7 +34,7 @@ def test_steps_are_classified_into_stages(step, stage):
 def test_stage_seconds_sum_steps_and_keep_the_rest_as_other():
     stats = [SimpleNamespace(step_key=k, start_time=s, end_time=e) for k, s, e in [
         ("raw__erp__order_lines", 100.0, 104.0), ("raw__crm__accounts", 104.0, 105.0),
-        ("dbt_models", 105.0, 115.0), ("raw__erp__order_lines_gx_error", 115.0, 116.5),
+        ("dbt_models", 105.0, 115.0), ("raw__erp__order_lines__checks", 115.0, 116.5),
         ("publish__serving_database", 116.5, 117.0), ("mystery", 117.0, 118.0),
         ("never_started", None, None)]]
     steps = figures.step_seconds(stats)
