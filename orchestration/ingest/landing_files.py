@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -43,8 +45,7 @@ def landed_files(spec: FeedSpec, landing_root: Path) -> list[LandedFile]:
 SEPARATOR_CANDIDATES = bytes([*range(0x01, 0x09), *range(0x0E, 0x1C)])
 #: ASCII whitespace other than space and line ends (trimmed like spaces; rare in exports).
 CONTROL_SPACES = b"\t\x0b\x0c\x1c\x1d\x1e\x1f"
-_WATCHED = SEPARATOR_CANDIDATES + CONTROL_SPACES
-_OTHER_BYTES = bytes(b for b in range(256) if b not in _WATCHED)
+_OTHER_BYTES = bytes(b for b in range(256) if b not in SEPARATOR_CANDIDATES)
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,11 @@ class FileFacts:
     ascii: bool  # pure ASCII: the same bytes in GB18030, UTF-8 and UTF-8 with BOM (no BOM then)
     has_cr: bool  # CR line ends (CRLF or lone CR) occur
     has_quote: bool  # a `"` occurs: CSV records may span lines
-    quote_space: bool  # a `"` is followed by a space somewhere (DuckDB's reader forgives it; see fast_csv)
+    quote_space: bool  # spaces next to a quote that DuckDB's reader forgives (QuoteSpaceScan)
     separator: str | None  # a control character that does not occur, None if all do
     control_space: bool  # a tab or another ASCII whitespace control character occurs
     line_count: int  # LF-separated lines (see LineScan; meaningful for a file read as is)
+    line_marks: tuple[tuple[int, int], ...]  # LineScan.marks (meaningful for a file read as is)
 
     @property
     def readable_as_is(self) -> bool:
@@ -70,38 +72,90 @@ class FileFacts:
 def inspect_file(path: Path) -> FileFacts:
     """Hash a file and note its line ends, quotes and control characters, reading it in chunks.
 
-    Every test here runs on every chunk of every file, so each is a C-speed bytes method; the
-    blank-line test of LineScan is left to the line-level path, the only one that needs it."""
-    digest, size = hashlib.sha256(), 0
-    ascii_only, has_cr, has_quote, quote_space, present, lines = True, False, False, False, set(), LineScan()
-    last = b""
-    with open(path, "rb") as handle:
+    Every test here runs on every chunk of every file, so each is a C-speed bytes method, most of
+    them a memchr; the hash is computed on another thread meanwhile (hashlib lets go of the GIL),
+    the blank-line test of LineScan is left to the line-level path, the only one that needs it, and
+    the separator is looked for beyond the first candidate only in a file that holds it."""
+    digest, size, ascii_only, has_cr, has_quote, control_space, first_separator = hashlib.sha256(), 0, True, \
+        False, False, False, False
+    lines, quotes = LineScan(), QuoteSpaceScan()
+    with open(path, "rb") as handle, ThreadPoolExecutor(1, thread_name_prefix="sha256") as hasher:
+        hashed = None
         while chunk := handle.read(CHUNK_BYTES):
-            digest.update(chunk)
+            if hashed is not None:
+                hashed.result()  # the hash takes chunks one after another
+            hashed = hasher.submit(digest.update, chunk)
             lines.feed(chunk)
             size += len(chunk)
             ascii_only = ascii_only and chunk.isascii()
             has_cr = has_cr or b"\r" in chunk
             if b'"' in chunk:
                 has_quote = True
-                quote_space = quote_space or b'" ' in chunk
-            quote_space = quote_space or (last == b'"' and chunk[:1] == b" ")  # cut between two chunks
-            last = chunk[-1:]
+            quotes.feed(chunk)
+            control_space = control_space or any(bytes([c]) in chunk for c in CONTROL_SPACES)
+            first_separator = first_separator or bytes(SEPARATOR_CANDIDATES[:1]) in chunk
+        if hashed is not None:
+            hashed.result()
+    separator = chr(SEPARATOR_CANDIDATES[0]) if not first_separator else _separator(path)
+    return FileFacts(digest.hexdigest(), size, ascii_only, has_cr, has_quote, has_quote and quotes.close(), separator,
+                     control_space, lines.count, tuple(lines.marks))
+
+
+def _separator(path: Path) -> str | None:
+    """The first separator candidate the file does not hold (one more pass over it)."""
+    present: set[int] = set()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
             present.update(chunk.translate(None, _OTHER_BYTES))
     free = [c for c in SEPARATOR_CANDIDATES if c not in present]
-    return FileFacts(digest.hexdigest(), size, ascii_only, has_cr, has_quote, quote_space,
-                     chr(free[0]) if free else None, any(c in present for c in CONTROL_SPACES), lines.count)
+    return chr(free[0]) if free else None
+
+
+class QuoteSpaceScan:
+    """Whether the text has what DuckDB's CSV reader forgives around quotes and records_sql does not
+    (fast_csv): a `"` followed by spaces and then `,`, LF, `"` or the end of the text (`"ST" ,` reads
+    as ST, `"a" "b"` as `a b`), or spaces between the start of a field and a `"` (`, "ST"` reads as
+    ST). records_sql calls the first bad quoting and reads the second as an unquoted value with its
+    quotes. A space before `,`, LF or `"` is rare in exports, and a regexp looking for one scans for
+    the space (a rare byte) at memchr-like speed, so only the chunks it flags get the exact pattern.
+    A pattern cut between two chunks begins at the last non-space byte before the cut: that byte and
+    the spaces after it are carried over (the text's start counts as a line end)."""
+
+    _FILTER = re.compile(rb' [,\r\n"]')  # CR too: a working copy turns CR and CRLF into LF
+    _EXACT = re.compile(rb'" +[,\r\n"]|[,\r\n] +"')
+    _AT_END = re.compile(rb'" +\Z')
+
+    def __init__(self) -> None:
+        self.found = False
+        self._tail = b"\n"  # the text's last non-space byte and the spaces after it
+
+    def feed(self, chunk: bytes) -> None:
+        if self.found or not chunk:
+            return
+        cut = self._tail.endswith(b" ") and chunk[:1] in (b",", b"\r", b"\n", b'"')
+        if cut or self._FILTER.search(chunk):
+            self.found = self._EXACT.search(self._tail + chunk) is not None
+        stripped = chunk.rstrip(b" ")
+        self._tail = chunk[len(stripped) - 1:] if stripped else self._tail + chunk
+
+    def close(self) -> bool:
+        """The text ended (a `"` followed by spaces up to its end counts); whether one was found."""
+        self.found = self.found or self._AT_END.search(self._tail) is not None
+        return self.found
 
 
 class LineScan:
     """Counts the LF-separated lines of a text fed chunk by chunk, the way DuckDB's line reader
-    numbers them (a last line without LF counts). With `blank_check`, also notes whether no line
-    can be blank: no empty line and no line starting with a space. Only spaces can then make a line
-    blank when the text holds no other whitespace (`odd_space` false), so `blank_free` proves every
-    line non-blank."""
+    numbers them (a last line without LF counts), and marks after each chunk how many bytes and
+    LFs it has seen (`marks`: where text_parts may cut the text without counting lines again).
+    With `blank_check`, also notes whether no line can be blank: no empty line and no line starting
+    with a space. Only spaces can then make a line blank when the text holds no other whitespace
+    (`odd_space` false), so `blank_free` proves every line non-blank."""
 
     def __init__(self, blank_check: bool = False) -> None:
         self.breaks = 0
+        self.size = 0
+        self.marks: list[tuple[int, int]] = []  # (bytes seen, LFs among them), one per chunk
         self.blank_free = True if blank_check else None
         self._last = b"\n"  # the file's start is a line start
 
@@ -109,6 +163,8 @@ class LineScan:
         if not chunk:
             return
         self.breaks += chunk.count(b"\n")
+        self.size += len(chunk)
+        self.marks.append((self.size, self.breaks))
         if self.blank_free:
             seam = self._last + chunk[:1]
             self.blank_free = not (seam in (b"\n\n", b"\n ") or b"\n\n" in chunk or b"\n " in chunk)

@@ -14,15 +14,13 @@ under the work directory), so `warehouse.duckdb` is not held while a big file is
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
-from datetime import date, datetime
-from pathlib import Path
 
 import duckdb
 
 from orchestration.feeds import FeedSpec
 from orchestration.ingest import fast_csv, raw_output
-from orchestration.ingest.landing_files import FileFacts
+from orchestration.ingest.fast_load import load_fast
+from orchestration.ingest.file_job import CsvHeader, FileJob, FileLoad, FileRejected
 from orchestration.ingest.records_sql import (
     csv_data_records_sql,
     csv_records_sql,
@@ -30,37 +28,9 @@ from orchestration.ingest.records_sql import (
     jsonl_data_records_sql,
     jsonl_keys_sql,
     jsonl_rows_sql,
-    lines_sql,
 )
-from orchestration.ingest.sql_text import literal
 from orchestration.ingest.transcode import EncodingRejected, TextCopy, text_for_duckdb
 from orchestration.ingest.typing_sql import typed_rows_sql
-
-
-class FileRejected(ValueError):
-    """The whole file cannot be loaded (reason in the message); nothing of it is kept."""
-
-
-@dataclass(frozen=True)
-class FileJob:
-    spec: FeedSpec
-    source: Path
-    rel_path: str
-    facts: FileFacts
-    export_date: date
-    run_id: str
-    loaded_at: datetime  # UTC, naive
-    work_dir: Path  # private scratch space, removed by the caller
-    raw_file: Path  # <raw>/<system>/<feed>/<sha256>.parquet
-
-
-@dataclass(frozen=True)
-class FileLoad:
-    rows_read: int
-    rows_loaded: int
-    rows_quarantined: int
-    extra_columns: tuple[str, ...]
-    quarantine_file: Path | None  # Parquet shaped like audit.quarantine, None when no row failed
 
 
 def load_file(job: FileJob, threads: int, memory_limit: str) -> FileLoad:
@@ -81,11 +51,7 @@ def load_file(job: FileJob, threads: int, memory_limit: str) -> FileLoad:
             first = _first_line(copy)
             header = None if first is _UNKNOWN else _parse_header(job.spec, first)
         if header is not None and fast_csv.usable(copy):
-            con = duckdb.connect(":memory:", config=config)
-            try:
-                load = _load_fast(con, job, copy, header)
-            finally:
-                con.close()
+            load = load_fast(job, copy, header, threads, memory_limit)
             if load is not None:
                 return load
         con = duckdb.connect(":memory:", config=config)
@@ -97,34 +63,6 @@ def load_file(job: FileJob, threads: int, memory_limit: str) -> FileLoad:
             con.close()
     finally:
         raw_output.discard(job)  # what an abandoned attempt left (nothing once published)
-
-
-def _load_fast(con: duckdb.DuckDBPyConnection, job: FileJob, copy: TextCopy, header: CsvHeader) -> FileLoad | None:
-    """The fast path (fast_csv); None when it cannot vouch for every line. One COPY of every row
-    (raw_output.write_all_rows) settles a file without bad rows. Otherwise the failed rows are kept
-    (a second pass), the good rows written again (a third) and the physical lines of the failed rows
-    read for their raw text."""
-    spec, rows = job.spec, copy.line_count - 1
-    con.execute(f"create view staged_rows as {fast_csv.fast_rows_sql(spec, copy, header.positions, header.width)}")
-    con.execute(f"create view typed_rows as {typed_rows_sql(spec, 'staged_rows', 'line_number - 1', '__fast')}")
-    try:
-        read, failed = raw_output.write_all_rows(con, job)
-        if read != rows:  # lines that are not one row each (blank, multi-line)
-            return None
-        quarantine_file = None
-        if failed:
-            con.execute("create table failed as select line_number, reason from typed_rows where reason is not null")
-            if con.execute(f"select count(*) from failed where reason = {literal(fast_csv.UNCERTAIN)}").fetchone()[0]:
-                return None  # a row DuckDB's reader may have split otherwise
-            con.execute(f"create table quarantined as select line_number, coalesce(line, '') as raw, reason "
-                        f"from failed join ({lines_sql(copy)}) using (line_number)")
-            quarantine_file = raw_output.write_quarantine(con, job, "quarantined")
-            if raw_output.write_raw(con, job) + failed != rows:
-                raise RuntimeError(f"{job.rel_path}: the passes of the fast path disagree")
-    except duckdb.Error:  # DuckDB's reader refused the text: the careful path says which line is wrong
-        return None
-    raw_output.publish(job)
-    return FileLoad(rows, rows - failed, failed, header.extra, quarantine_file)
 
 
 def _load_careful(con: duckdb.DuckDBPyConnection, job: FileJob, copy: TextCopy,
@@ -169,13 +107,6 @@ def _known_rows(spec: FeedSpec, copy: TextCopy) -> int | None:
     if spec.fmt != "csv" or copy.has_quote or copy.odd_space or not copy.is_blank_free():
         return None
     return max(copy.line_count - 1, 0)
-
-
-@dataclass(frozen=True)
-class CsvHeader:
-    positions: dict[str, int]  # feed column name -> 1-based field
-    width: int  # fields of the header
-    extra: tuple[str, ...]  # header names the feed does not know
 
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, spec: FeedSpec, copy: TextCopy,

@@ -26,26 +26,27 @@ def pending_raw_file(job: FileJob) -> Path:
     return job.raw_file.with_name(f".{job.raw_file.stem}.{os.getpid()}.tmp")
 
 
-def write_raw(con: duckdb.DuckDBPyConnection, job: FileJob, typed_rows: str = "typed_rows") -> int:
-    """COPY the good rows of `typed_rows` (typing_sql.typed_rows_sql) to pending_raw_file; the
-    number of rows written."""
-    (written,) = con.execute(_copy_sql(job, typed_rows, "row_number", "where reason is null")).fetchone()
+def write_raw(con: duckdb.DuckDBPyConnection, job: FileJob, target: Path | None = None) -> int:
+    """COPY the good rows of the view `typed_rows` (typing_sql.typed_rows_sql) to `target`
+    (pending_raw_file by default); the number of rows written."""
+    (written,) = con.execute(_copy_sql(job, target, "row_number", "where reason is null")).fetchone()
     return written
 
 
-def write_all_rows(con: duckdb.DuckDBPyConnection, job: FileJob, typed_rows: str = "typed_rows") -> tuple[int, int]:
-    """COPY every row of `typed_rows` to pending_raw_file, a failed one with a NULL `_row_number`;
+def write_all_rows(con: duckdb.DuckDBPyConnection, job: FileJob, target: Path | None = None) -> tuple[int, int]:
+    """COPY every row of the view `typed_rows` to `target` (pending_raw_file by default), a
+    failed one with a NULL `_row_number`;
     (rows written, rows failed), the latter from the Parquet writer's statistics. Publishable only
     when no row failed. Why not filter: DuckDB does not share expressions between a filter and a
     projection, so `where reason is null` evaluates every conversion twice; a file without bad
     rows (the common case) is written in one pass this way, a file with some is written again."""
     row_number = "case when reason is null then row_number end"
-    result = con.execute(_copy_sql(job, typed_rows, row_number, "", "return_stats")).fetchone()
+    result = con.execute(_copy_sql(job, target, row_number, "", "return_stats")).fetchone()
     written, stats = result[1], result[4]
     return written, int(stats[ident("_row_number")]["null_count"])
 
 
-def _copy_sql(job: FileJob, typed_rows: str, row_number: str, where: str, options: str = "") -> str:
+def _copy_sql(job: FileJob, target: Path | None, row_number: str, where: str, options: str = "") -> str:
     lineage = {
         "_file_path": literal(job.rel_path),
         "_file_sha256": literal(job.facts.sha256),
@@ -59,8 +60,8 @@ def _copy_sql(job: FileJob, typed_rows: str, row_number: str, where: str, option
     columns += [f"cast({expr} as {LINEAGE_COLUMNS[name]}) as {ident(name)}" for name, expr in lineage.items()]
     job.raw_file.parent.mkdir(parents=True, exist_ok=True)
     options = f"format parquet{', ' + options if options else ''}"
-    target = literal(pending_raw_file(job))
-    return f"copy (select {', '.join(columns)} from {typed_rows} {where}) to {target} ({options})"
+    target = literal(target or pending_raw_file(job))
+    return f"copy (select {', '.join(columns)} from typed_rows {where}) to {target} ({options})"
 
 
 def publish(job: FileJob) -> None:
@@ -71,9 +72,11 @@ def discard(job: FileJob) -> None:
     pending_raw_file(job).unlink(missing_ok=True)
 
 
-def write_quarantine(con: duckdb.DuckDBPyConnection, job: FileJob, failed: str = "failed") -> Path:
-    """The rows of `failed` (line_number, raw, reason) as `audit.quarantine` rows, by line."""
-    target = job.work_dir / "quarantine.parquet"
+def write_quarantine(con: duckdb.DuckDBPyConnection, job: FileJob, failed: str = "failed",
+                     target: Path | None = None) -> Path:
+    """The rows of `failed` (line_number, raw, reason) as `audit.quarantine` rows, by line, in
+    `target` (quarantine.parquet of the work directory by default)."""
+    target = target or job.work_dir / "quarantine.parquet"
     con.execute(f"""
         copy (
             select

@@ -13,10 +13,15 @@ Every relation here has `line_number` (first physical line of the record, header
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from orchestration.feeds import FeedSpec
 from orchestration.ingest.line_shape import record_pattern
 from orchestration.ingest.sql_text import cleaned, has_edge_space, ident, is_blank, literal
 from orchestration.ingest.transcode import TextCopy
+
+if TYPE_CHECKING:
+    from orchestration.ingest.text_parts import TextPart
 
 MAX_LINE_BYTES = 8 * 1024 * 1024  # a longer line rejects the file (DuckDB buffers ~16x this)
 
@@ -25,11 +30,13 @@ _FIELD = r',("(?:[^"]|"")*"|[^,"\n][^,\n]*|)'
 _RECORD = r'(?:,(?:"(?:[^"]|"")*"|[^,"\n][^,\n]*|))+'
 
 
-def lines_sql(copy: TextCopy) -> str:
-    """line_number, line (NULL for an empty line) of the working copy, in file order."""
+def lines_sql(copy: TextCopy, part: TextPart | None = None) -> str:
+    """line_number, line (NULL for an empty line) of the working copy, in file order; of one part
+    of it (text_parts) numbered as in the whole text."""
+    path, first = (copy.path, 1) if part is None else (part.path, part.first_line)
     return f"""
-        select ordinality as line_number, line
-        from read_csv({literal(copy.path)}, columns = {{'line': 'VARCHAR'}}, header = false,
+        select ordinality + {first - 1} as line_number, line
+        from read_csv({literal(path)}, columns = {{'line': 'VARCHAR'}}, header = false,
                       delim = chr({ord(copy.separator)}), quote = '', escape = '', new_line = '\\n',
                       auto_detect = false, strict_mode = true, max_line_size = {MAX_LINE_BYTES})
              with ordinality

@@ -34,8 +34,9 @@ class TextCopy:
     separator: str  # a character that does not occur in the text
     odd_space: bool  # whitespace other than space and line ends may occur (tab, U+3000, ...)
     line_count: int  # physical lines, as DuckDB's line reader numbers them
-    quote_space: bool  # a `"` followed by a space occurs (FileFacts)
+    quote_space: bool  # FileFacts.quote_space
     blank_free: bool | None  # no empty line and no line starting with a space (LineScan); None: not scanned
+    line_marks: tuple[tuple[int, int], ...] = ()  # LineScan.marks of the text
 
     def is_blank_free(self) -> bool:
         return self.blank_free if self.blank_free is not None else blank_free(self.path)
@@ -46,11 +47,11 @@ def text_for_duckdb(source: Path, facts: FileFacts, encoding: str, target: Path)
         raise EncodingRejected("the file holds every ASCII control character; it is not a text export")
     if facts.readable_as_is:
         return TextCopy(source, facts.has_quote, facts.separator, facts.control_space, facts.line_count,
-                        facts.quote_space, None)
+                        facts.quote_space, None, facts.line_marks)
     lines = LineScan(blank_check=True)
     unicode_space = transcode(source, encoding, target, lines)
     return TextCopy(target, facts.has_quote, facts.separator, facts.control_space or unicode_space, lines.count,
-                    facts.quote_space, lines.blank_free)
+                    facts.quote_space, lines.blank_free, tuple(lines.marks))
 
 
 def transcode(source: Path, encoding: str, target: Path, lines: LineScan | None = None) -> bool:

@@ -1,10 +1,10 @@
-"""How the files of one feed share the warehouse resource's DuckDB threads and memory.
+"""How the parts of a text share the warehouse resource's DuckDB threads and memory.
 
-A file's fast path is one streaming query whose line numbering (`with ordinality`) runs on one
-thread, whatever the thread budget: so with 2 threads, 2 files are loaded at once, each with 1
-thread and half the memory limit, rather than one after another with 2 threads of which one idles.
-The budget is never exceeded: workers x threads per worker <= threads, and the memory limits add
-up to the resource's.
+The fast path reads a text with one streaming query per part (text_parts), whose line numbering
+(`with ordinality`) runs on one thread whatever the thread budget: so with 2 threads a big text is
+read as 2 parts at once, each query with 1 thread and half the memory limit, rather than as one
+query with 2 threads of which one would idle. The budget is never exceeded: workers x threads per
+worker <= threads, and the memory limits add up to the resource's.
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ _UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4
 
 @dataclass(frozen=True)
 class WorkerShare:
-    workers: int  # files loaded at once
+    workers: int  # queries run at once
     threads: int  # DuckDB threads of each
     memory_limit: str  # DuckDB memory limit of each
 
 
-def share(threads: int, memory_limit: str, files: int) -> WorkerShare:
-    """The share of each of min(threads, files) workers (at least one)."""
-    workers = max(1, min(threads, files))
+def share(threads: int, memory_limit: str, tasks: int) -> WorkerShare:
+    """The share of each of min(threads, tasks) workers (at least one)."""
+    workers = max(1, min(threads, tasks))
     if workers == 1:
         return WorkerShare(1, max(1, threads), memory_limit)
     limit = memory_bytes(memory_limit)

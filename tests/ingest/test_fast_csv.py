@@ -7,9 +7,10 @@ import random
 
 import pytest
 
-from orchestration.ingest import fast_csv
+from orchestration.ingest import fast_csv, text_parts
 from orchestration.ingest import load_file as load_file_module
-from tests.ingest.conftest import ORDER_HEADER, ORDER_ROW
+from orchestration.resources import WarehouseResource
+from tests.ingest.conftest import ORDER_HEADER, ORDER_ROW, Env
 
 QUOTED_ROW = '"SO{n:09d}",{n},"K100071",2024-01-01,"TX-10012",1,26.93,0.00,"CNY",1.0000,"shipped",2024-01-02 12:28:53'
 QUOTED_HEADER = ",".join(f'"{name}"' for name in ORDER_HEADER.split(","))
@@ -19,7 +20,7 @@ QUOTED_HEADER = ",".join(f'"{name}"' for name in ORDER_HEADER.split(","))
 def paths(monkeypatch) -> list[str]:
     """'fast' or 'careful' for every file loaded, in order."""
     taken: list[str] = []
-    fast, careful = load_file_module._load_fast, load_file_module._load_careful
+    fast, careful = load_file_module.load_fast, load_file_module._load_careful
 
     def spy_fast(*args):
         load = fast(*args)
@@ -31,9 +32,17 @@ def paths(monkeypatch) -> list[str]:
         taken.append("careful")
         return careful(*args)
 
-    monkeypatch.setattr(load_file_module, "_load_fast", spy_fast)
+    monkeypatch.setattr(load_file_module, "load_fast", spy_fast)
     monkeypatch.setattr(load_file_module, "_load_careful", spy_careful)
     return taken
+
+
+@pytest.fixture
+def split_env(tmp_path, monkeypatch) -> Env:
+    """An Env whose loads cut every text into parts read side by side (two threads, any size)."""
+    monkeypatch.setattr(text_parts, "MIN_PART_BYTES", 1)
+    return Env(tmp_path / "landing", WarehouseResource(warehouse_dir=str(tmp_path / "warehouse"), threads=2,
+                                                       memory_limit="1GB"))
 
 
 def _quoted(*numbers: int) -> list[str]:
@@ -70,6 +79,39 @@ def test_bad_rows_in_the_middle_keep_their_physical_lines_on_the_fast_path(env, 
         ("1", 1, 2, 1), ("9", 2, 5, 4), ("2", 1, 6, 5)]
 
 
+def test_parts_read_side_by_side_keep_physical_lines_and_quarantine_bad_rows(split_env, paths):
+    lines = _quoted(*range(1, 41))
+    lines[3] = lines[3].replace("2024-01-01", "2024-1-01")  # line 4, first part
+    lines[35] = '"SO1",8,"K1"'  # line 36, second part
+    lines[38] = lines[38].replace(",1,26.93", ", 7 ,26.93")  # line 39: good once trimmed
+    split_env.write("order_lines", "order_lines_20250302.csv", lines)
+
+    (f,) = split_env.ingest("order_lines").files
+
+    assert paths == ["fast"]
+    assert (f.rows_read, f.rows_loaded, f.rows_quarantined) == (40, 38, 2)
+    assert [(n, reason) for n, reason, _ in split_env.quarantine()] == [
+        (4, "unparseable date in order_date"), (36, "malformed CSV line: expected 12 fields, got 3")]
+    assert split_env.quarantine()[1][2] == lines[35]
+    rows = split_env.raw_rows("order_lines", "line_no, quantity, _line_number, _row_number")
+    assert [r[2] for r in rows] == [n for n in range(2, 42) if n not in (4, 36)]
+    assert all(r == (str(r[2] - 1), 7 if r[2] == 39 else 1, r[2], r[2] - 1) for r in rows)
+    (raw,) = split_env.raw_files("order_lines")
+    assert split_env.query(f"select count(*) from parquet_metadata('{raw}') where column_id = 0")[0][0] >= 2
+
+
+@pytest.mark.parametrize("odd_line", ["", '"SO1",1,"K1",2024-01-01,"a\nb",1,1,0,"CNY",1,"open",2024-01-02 00:00:00'])
+def test_an_odd_line_in_any_part_sends_the_file_to_the_careful_path(split_env, monkeypatch, paths, odd_line):
+    lines = _quoted(*range(1, 41))
+    lines.insert(5, odd_line)
+    split_env.write("order_lines", "order_lines_20250302.csv", lines)
+    expected = _outcome(split_env, monkeypatch, careful_only=True)
+    paths.clear()
+
+    assert _outcome(split_env, monkeypatch, careful_only=False) == expected
+    assert paths == ["careful"]
+
+
 @pytest.mark.parametrize(("odd_line", "why"), [
     ('"SO1",1,"K1",2024-01-01,"a\nb",1,1,0,"CNY",1,"open",2024-01-02 00:00:00', "a quoted line break"),
     ("", "a blank line"),
@@ -81,6 +123,9 @@ def test_bad_rows_in_the_middle_keep_their_physical_lines_on_the_fast_path(env, 
     (QUOTED_ROW.format(n=5).replace('"TX-10012"', 'TX"10'), "a lone quote in an unquoted field"),
     (QUOTED_ROW.format(n=5).replace('"TX-10012"', '"TX" -1'), "text after a closing quote"),
     (QUOTED_ROW.format(n=5).replace('"TX-10012"', '"TX"  '), "spaces after a closing quote"),
+    (QUOTED_ROW.format(n=5).replace('"TX-10012"', '"TX" "1"'), "a second quoted piece after a space"),
+    (QUOTED_ROW.format(n=5).replace('"shipped",2024-01-02 12:28:53', '"shipped" '), "trailing spaces at the end"),
+    (QUOTED_ROW.format(n=5).replace('"TX-10012"', ' "TX"'), "a space before an opening quote"),
     (QUOTED_ROW.format(n=5).replace('"TX-10012"', '"TX'), "an unterminated quote"),
 ])
 def test_lines_the_fast_path_cannot_vouch_for_send_the_file_to_the_careful_path(env, monkeypatch, paths, odd_line,
@@ -135,7 +180,8 @@ def _outcome(env, monkeypatch, careful_only: bool) -> tuple:
 
 _FIELDS = ['"SO1"', "SO2", " SO3 ", '" SO4"', '""', "", "1", " 2", "-3", "+4", "05", "1.50", ".5", "1e3", "0x1",
            "2024-01-01", "2024-1-01", "2024-02-30", "2024-01-02 12:28:53", "2024-01-02 1:28:53", '"a,b"', '"x""y"',
-           'x"y', '"z" ', "\t7", "８", "\u30008", '"multi\nline"', "a b", '"', "  "]
+           'x"y', '"z" ', '"a" "b"', '"a"  "b"', ' "c"', "\t7", "８", "\u30008", '"multi\nline"', "a b", '"',
+           "  "]
 
 
 def _random_line(rng: random.Random) -> str:
@@ -155,9 +201,22 @@ def random_file(rng: random.Random) -> list[str]:
     return [header] + [_random_line(rng) if rng.random() < odd else QUOTED_ROW.format(n=n) for n in range(1, 30)]
 
 
-@pytest.mark.parametrize("seed", range(16))
+def write_random_file(env: Env, rng: random.Random) -> None:
+    env.write("order_lines", "order_lines_20250302.csv", random_file(rng), final_newline=rng.random() < 0.8,
+              line_end=rng.choice(["\n", "\n", "\r\n"]))
+
+
+@pytest.mark.parametrize("seed", range(12))
 def test_random_files_give_the_same_outcome_both_ways(env, monkeypatch, seed):
     rng = random.Random(seed)
-    env.write("order_lines", "order_lines_20250302.csv", random_file(rng), final_newline=rng.random() < 0.8)
+    write_random_file(env, rng)
 
     assert _outcome(env, monkeypatch, careful_only=False) == _outcome(env, monkeypatch, careful_only=True)
+
+
+@pytest.mark.parametrize("seed", range(100, 108))
+def test_random_files_read_in_parts_give_the_same_outcome_both_ways(split_env, monkeypatch, seed):
+    rng = random.Random(seed)
+    write_random_file(split_env, rng)
+
+    assert _outcome(split_env, monkeypatch, careful_only=False) == _outcome(split_env, monkeypatch, careful_only=True)

@@ -1,0 +1,148 @@
+"""Loading a CSV text the fast way (fast_csv): cut into parts read side by side, then one raw file.
+
+Each part of the text (text_parts; one part for a small text) gets its own in-memory DuckDB with
+its share of the threads and memory (workers), because the line numbering of a query runs on one
+thread. One COPY writes every row of a part to a Parquet file of its own, failed rows included but
+marked, through the cheap view of fast rows (fast_csv.settled_rows_sql): a part whose rows are all
+fast is done in one pass. A part with other rows is judged row by row as records_sql would
+(fast_csv.fast_rows_sql): its failed rows are kept (a second pass), the raw text of their lines
+read (a pass over the part's lines) and its good rows written again. The parts' Parquet files are then concatenated into
+the pending raw file, and their quarantine files into one (parquet_concat, no re-encoding).
+
+`load_fast` gives None, and the careful path reads the file, as soon as one part is not what
+fast_csv needs: DuckDB's reader refused it, its rows do not number its lines, or a row is not
+certain. The other parts' queries are then interrupted rather than finished for nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from orchestration.ingest import fast_csv, raw_output
+from orchestration.ingest.file_job import CsvHeader, FileJob, FileLoad
+from orchestration.ingest.parquet_concat import concat_parquet
+from orchestration.ingest.records_sql import lines_sql
+from orchestration.ingest.sql_text import literal
+from orchestration.ingest.text_parts import TextPart, part_count, split_text
+from orchestration.ingest.transcode import TextCopy
+from orchestration.ingest.typing_sql import typed_rows_sql
+from orchestration.ingest.workers import WorkerShare, share
+
+
+@dataclass(frozen=True)
+class _PartLoad:
+    raw: Path  # the part's good rows (Parquet, raw-zone schema)
+    rows: int
+    failed: int
+    quarantine: Path | None  # the part's failed rows (Parquet, audit.quarantine shape)
+
+
+class _Attempt:
+    """The parts' connections, so that the first part to give up can interrupt the others."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.connections: list[duckdb.DuckDBPyConnection] = []
+        self.given_up = False
+
+    def connect(self, config: dict) -> duckdb.DuckDBPyConnection | None:
+        with self.lock:
+            if self.given_up:
+                return None
+            con = duckdb.connect(":memory:", config=config)
+            self.connections.append(con)
+            return con
+
+    def release(self, con: duckdb.DuckDBPyConnection) -> None:
+        with self.lock:
+            self.connections.remove(con)
+            con.close()
+
+    def give_up(self) -> None:
+        with self.lock:
+            self.given_up = True
+            for con in self.connections:
+                con.interrupt()
+
+
+def load_fast(job: FileJob, copy: TextCopy, header: CsvHeader, threads: int, memory_limit: str) -> FileLoad | None:
+    """The file loaded the fast way (raw file published), or None: the careful path must read it."""
+    parts = split_text(copy, part_count(copy, threads), job.work_dir)
+    plan = share(threads, memory_limit, len(parts))
+    attempt = _Attempt()
+    if len(parts) == 1:
+        loads = [_load_part(job, copy, header, parts[0], 0, plan, attempt)]
+    else:
+        with ThreadPoolExecutor(len(parts), thread_name_prefix="ingest-part") as pool:
+            loads = list(pool.map(lambda k: _load_part(job, copy, header, parts[k], k, plan, attempt),
+                                  range(len(parts))))
+    for part in parts:
+        part.remove()  # the copies of the text's pieces (the careful path reads the text itself)
+    if any(load is None for load in loads):
+        return None
+    if len(loads) == 1:
+        os.replace(loads[0].raw, raw_output.pending_raw_file(job))
+    else:
+        concat_parquet([load.raw for load in loads], raw_output.pending_raw_file(job))
+    quarantines = [load.quarantine for load in loads if load.quarantine is not None]
+    quarantine_file = None
+    if quarantines:
+        quarantine_file = job.work_dir / "quarantine.parquet"
+        concat_parquet(quarantines, quarantine_file)
+    raw_output.publish(job)
+    rows, failed = sum(load.rows for load in loads), sum(load.failed for load in loads)
+    return FileLoad(rows, rows - failed, failed, header.extra, quarantine_file)
+
+
+def _load_part(job: FileJob, copy: TextCopy, header: CsvHeader, part: TextPart, index: int, plan: WorkerShare,
+               attempt: _Attempt) -> _PartLoad | None:
+    config = {"threads": plan.threads, "memory_limit": plan.memory_limit,
+              "temp_directory": str(job.work_dir / f"spill{index}"), "preserve_insertion_order": True}
+    con = attempt.connect(config)
+    if con is None:
+        return None
+    try:
+        part.write()
+        load = _write_part(con, job, copy, header, part, index)
+    except duckdb.Error:  # DuckDB's reader refused the text (or was interrupted): the careful path says why
+        load = None
+    finally:
+        attempt.release(con)
+    if load is None:
+        attempt.give_up()
+    return load
+
+
+def _write_part(con: duckdb.DuckDBPyConnection, job: FileJob, copy: TextCopy, header: CsvHeader, part: TextPart,
+                index: int) -> _PartLoad | None:
+    spec, positions, width = job.spec, header.positions, header.width
+    target = job.work_dir / f"part{index}.parquet"
+    con.execute(f"create view typed_rows as {fast_csv.settled_rows_sql(spec, copy, part, positions, width)}")
+    read, unsettled = raw_output.write_all_rows(con, job, target)
+    if read != part.rows:  # lines that are not one row each (blank, multi-line)
+        return None
+    if not unsettled:
+        return _PartLoad(target, read, 0, None)
+    con.execute("drop view typed_rows")  # some rows are not fast: judge every row as records_sql would
+    con.execute(f"create view staged_rows as {fast_csv.fast_rows_sql(spec, copy, part, positions, width)}")
+    con.execute(f"create view typed_rows as {typed_rows_sql(spec, 'staged_rows', 'line_number - 1', '__fast')}")
+    con.execute("create table failed as select line_number, reason from typed_rows where reason is not null")
+    failed, uncertain = con.execute(
+        f"select count(*), count(*) filter (where reason = {literal(fast_csv.UNCERTAIN)}) from failed").fetchone()
+    if uncertain:
+        return None  # a row DuckDB's reader may have split otherwise
+    quarantine = None
+    if failed:
+        con.execute(f"create table quarantined as select line_number, coalesce(line, '') as raw, reason "
+                    f"from failed join ({lines_sql(copy, part)}) using (line_number)")
+        quarantine = raw_output.write_quarantine(con, job, "quarantined",
+                                                 job.work_dir / f"quarantine{index}.parquet")
+    if raw_output.write_raw(con, job, target) + failed != read:
+        raise RuntimeError(f"{job.rel_path}: the passes of the fast path disagree")
+    return _PartLoad(target, read, failed, quarantine)

@@ -1,0 +1,43 @@
+"""What loading one landed file takes and gives (plain data shared by the two ways of loading)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from orchestration.feeds import FeedSpec
+from orchestration.ingest.landing_files import FileFacts
+
+
+class FileRejected(ValueError):
+    """The whole file cannot be loaded (reason in the message); nothing of it is kept."""
+
+
+@dataclass(frozen=True)
+class FileJob:
+    spec: FeedSpec
+    source: Path
+    rel_path: str
+    facts: FileFacts
+    export_date: date
+    run_id: str
+    loaded_at: datetime  # UTC, naive
+    work_dir: Path  # private scratch space, removed by the caller
+    raw_file: Path  # <raw>/<system>/<feed>/<sha256>.parquet
+
+
+@dataclass(frozen=True)
+class FileLoad:
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    extra_columns: tuple[str, ...]
+    quarantine_file: Path | None  # Parquet shaped like audit.quarantine, None when no row failed
+
+
+@dataclass(frozen=True)
+class CsvHeader:
+    positions: dict[str, int]  # feed column name -> 1-based field
+    width: int  # fields of the header
+    extra: tuple[str, ...]  # header names the feed does not know
