@@ -7,6 +7,7 @@ which Dagster records without blocking. Every check records its evaluation in `a
 """
 
 import logging
+from contextlib import nullcontext
 from pathlib import Path
 
 import dagster as dg
@@ -67,19 +68,24 @@ SQL_PUSHDOWN_MIN_ROWS = 200_000
 
 
 def run_suite(warehouse: WarehouseResource, run_id: str, asset_key: dg.AssetKey, suite_file: Path,
-              severity: Severity) -> CheckOutcome:
+              severity: Severity, con: duckdb.DuckDBPyConnection | None = None) -> CheckOutcome:
     """Validate this run's rows of the asset with the suite's expectations of one severity.
 
     A batch of more than `SQL_PUSHDOWN_MIN_ROWS` rows (counted from Parquet footers or a `count(*)`)
     is validated by SQL in DuckDB (`sql_suite`) when every expectation translates exactly; other
     batches, and suites that do not translate, by GX on pandas. The evidence is the batch query either way.
+    `con`: an open connection to the warehouse to use (the check step's), else short-lived ones.
     """
+
+    def warehouse_connection():
+        return nullcontext(con) if con is not None else warehouse.connect()
+
     sample = WARN_SAMPLE_ROWS if severity == "warn" else None
     suite = read_suite(suite_file)
     spec = raw_spec(asset_key)
     if spec is not None:
-        with warehouse.connect() as con:
-            files = run_raw_files(con, run_id, spec, warehouse.root)
+        with warehouse_connection() as audit:
+            files = run_raw_files(audit, run_id, spec, warehouse.root)
         if not files:  # validate only what is new: no file, no rows, nothing for GX to look at
             return CheckOutcome(passed=True, observed="no new rows: no file of this feed was loaded in this run",
                                 evidence=f"audit.load_log: no {spec.folder} file loaded in run {run_id}",
@@ -98,26 +104,26 @@ def run_suite(warehouse: WarehouseResource, run_id: str, asset_key: dg.AssetKey,
         batch = mart_batch(asset_key)
         query, evidence = batch.query(sample), batch.evidence(run_id, sample)
         params = [run_id] if batch.lineage_column else []
-        count, connect = f"select count(*) from ({batch.query()}) as t", warehouse.connect
+        count, connect = f"select count(*) from ({batch.query()}) as t", warehouse_connection
 
         def frames(con):
             return batch.iter_rows(con, run_id, sample)
-    with connect() as con:
-        rows = con.execute(count, params).fetchone()[0]
+    with connect() as batch_con:
+        rows = batch_con.execute(count, params).fetchone()[0]
         if min(rows, sample or rows) > SQL_PUSHDOWN_MIN_ROWS:
             expectations = [e for e in suite["expectations"] if e["meta"]["severity"] == severity]
             try:
-                return validate_sql(con, query, params, expectations, evidence, materialize=sample is not None)
+                return validate_sql(batch_con, query, params, expectations, evidence, materialize=sample is not None)
             except Untranslatable as exc:
                 logger.info("%s %s: validated with GX, not SQL: %s", suite_file.name, severity, exc)
-        return validate_frames(frames(con), build_suite(suite, severity), evidence=evidence)
+        return validate_frames(frames(batch_con), build_suite(suite, severity), evidence=evidence)
 
 
 def _gx_check(asset_key: dg.AssetKey, suite_file: Path, severity: Severity, n: int) -> CheckDef:
     scope = "this run's new rows" if raw_spec(asset_key) or mart_batch(asset_key).lineage_column else "the table"
 
     def body(run: CheckRun) -> CheckOutcome:
-        return run_suite(run.warehouse, run.run_id, asset_key, suite_file, severity)
+        return run_suite(run.warehouse, run.run_id, asset_key, suite_file, severity, con=run.con)
 
     return CheckDef(asset_key, check_name(severity), f"GX suite {suite_file.name}: {n} {severity} expectation(s) "
                     f"on {scope}.", body, severity=severity, metadata={"suite": suite_file.name, "severity": severity})

@@ -100,12 +100,10 @@ def feed_check_defs(spec: FeedSpec) -> list[CheckDef]:
     asset_key = dg.AssetKey(["raw", spec.system, spec.name])
 
     def _quarantine_rate(run: CheckRun) -> CheckOutcome:
-        with run.warehouse.connect() as con:
-            return quarantine_rate(con, run.run_id, spec, run.run_params.quarantine_max_share)
+        return quarantine_rate(run.con, run.run_id, spec, run.run_params.quarantine_max_share)
 
     def _rows_reconcile(run: CheckRun) -> CheckOutcome:
-        with run.warehouse.connect() as con:
-            return rows_reconcile(con, run.run_id, spec, run.warehouse.root)
+        return rows_reconcile(run.con, run.run_id, spec, run.warehouse.root)
 
     return [
         CheckDef(asset_key, "quarantine_rate", "No file of this run quarantined more than "

@@ -164,8 +164,7 @@ RECONCILIATIONS = (
 
 def _recon_check(path: tuple[str, ...], name: str, func, description: str) -> CheckDef:
     def body(run: CheckRun) -> CheckOutcome:
-        with run.warehouse.connect() as con:
-            return func(con, run.warehouse.root)
+        return func(run.con, run.warehouse.root)
 
     return CheckDef(dg.AssetKey(list(path)), name, description, body)
 
