@@ -6,8 +6,9 @@ thread. One COPY writes every row of a part to a Parquet file of its own, failed
 marked, through the cheap view of fast rows (fast_csv.settled_rows_sql): a part whose rows are all
 fast is done in one pass. A part with other rows is judged row by row as records_sql would
 (fast_csv.fast_rows_sql): its failed rows are kept (a second pass), the raw text of their lines
-read (a pass over the part's lines) and its good rows written again. The parts' Parquet files are then concatenated into
-the pending raw file, and their quarantine files into one (parquet_concat, no re-encoding).
+read (a pass over the part's lines) and its good rows written again. The parts' Parquet files are
+then concatenated into the pending raw file, and their quarantine files into one (parquet_concat,
+no re-encoding).
 
 `load_fast` gives None, and the careful path reads the file, as soon as one part is not what
 fast_csv needs: DuckDB's reader refused it, its rows do not number its lines, or a row is not
@@ -86,18 +87,24 @@ def load_fast(job: FileJob, copy: TextCopy, header: CsvHeader, threads: int, mem
         part.remove()  # the copies of the text's pieces (the careful path reads the text itself)
     if any(load is None for load in loads):
         return None
-    if len(loads) == 1:
-        os.replace(loads[0].raw, raw_output.pending_raw_file(job))
-    else:
-        concat_parquet([load.raw for load in loads], raw_output.pending_raw_file(job))
+    _join([load.raw for load in loads], raw_output.pending_raw_file(job))
     quarantines = [load.quarantine for load in loads if load.quarantine is not None]
-    quarantine_file = None
-    if quarantines:
-        quarantine_file = job.work_dir / "quarantine.parquet"
-        concat_parquet(quarantines, quarantine_file)
+    quarantine_file = job.work_dir / "quarantine.parquet" if quarantines else None
+    if quarantine_file is not None:
+        _join(quarantines, quarantine_file)
     raw_output.publish(job)
     rows, failed = sum(load.rows for load in loads), sum(load.failed for load in loads)
     return FileLoad(rows, rows - failed, failed, header.extra, quarantine_file)
+
+
+def _join(parts: list[Path], target: Path) -> None:
+    """The parts' Parquet files as one file `target` (the parts removed)."""
+    if len(parts) == 1:
+        os.replace(parts[0], target)
+        return
+    concat_parquet(parts, target)
+    for part in parts:
+        part.unlink()
 
 
 def _load_part(job: FileJob, copy: TextCopy, header: CsvHeader, part: TextPart, index: int, plan: WorkerShare,
@@ -109,7 +116,7 @@ def _load_part(job: FileJob, copy: TextCopy, header: CsvHeader, part: TextPart, 
         return None
     try:
         part.write()
-        load = _write_part(con, job, copy, header, part, index)
+        load = None if attempt.given_up else _write_part(con, job, copy, header, part, index)
     except duckdb.Error:  # DuckDB's reader refused the text (or was interrupted): the careful path says why
         load = None
     finally:

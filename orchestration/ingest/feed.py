@@ -1,8 +1,8 @@
 """Ingest every file of one feed folder (plain Python; the Dagster asset is a thin wrapper).
 
 Per file, in (export date, file name) order:
-1. hashed (sha256 of its bytes); a (path, sha256) already in `audit.load_log` is left alone,
-   whatever its status then: a re-run adds nothing;
+1. hashed (sha256 of its bytes, while the file before it loads); a (path, sha256) already in
+   `audit.load_log` is left alone, whatever its status then: a re-run adds nothing;
 2. a name that does not match the folder's pattern -> `rejected` (before its hash is looked at);
 3. bytes already loaded (any feed, any name, earlier in this run too) -> `skipped_duplicate`;
 4. otherwise loaded into `<raw>/<system>/<feed>/<sha256>.parquet`, bad rows to `audit.quarantine`,
@@ -16,12 +16,14 @@ from __future__ import annotations
 import contextlib
 import shutil
 import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 from orchestration.feeds import FeedSpec
 from orchestration.ingest.file_job import FileJob, FileRejected
-from orchestration.ingest.landing_files import LandedFile, inspect_file, landed_files
+from orchestration.ingest.landing_files import FileFacts, LandedFile, inspect_file, landed_files
 from orchestration.ingest.ledger import LedgerState, read_state, record_file
 from orchestration.ingest.load_file import load_file
 from orchestration.ingest.raw_zone import ensure_schema_file, raw_file
@@ -37,9 +39,9 @@ def ingest_feed(spec: FeedSpec, landing_root: Path, warehouse: WarehouseResource
     result = FeedIngestResult(spec.name, run_id)
     work_root = warehouse.root / "tmp" / f"ingest-{spec.name}-{uuid.uuid4().hex[:12]}"
     try:
-        for index, landed in enumerate(landed_files(spec, landing_root)):
+        for index, (landed, facts) in enumerate(_inspected(landed_files(spec, landing_root))):
             stamp = _utc_now()
-            file_result, quarantine_file = _ingest_file(spec, landed, state, warehouse, run_id, stamp,
+            file_result, quarantine_file = _ingest_file(spec, landed, facts, state, warehouse, run_id, stamp,
                                                         work_root / str(index))
             result.files.append(file_result)
             if file_result.logged:
@@ -53,12 +55,30 @@ def ingest_feed(spec: FeedSpec, landing_root: Path, warehouse: WarehouseResource
     return result
 
 
-def _ingest_file(spec: FeedSpec, landed: LandedFile, state: LedgerState, warehouse: WarehouseResource,
-                 run_id: str, stamp: datetime, work_dir: Path) -> tuple[FileResult, Path | None]:
+def _inspected(files: list[LandedFile]) -> Iterator[tuple[LandedFile, FileFacts | OSError]]:
+    """Each file with its facts (or why it could not be read). The next file is hashed and scanned
+    on another thread while this one loads: the load's DuckDB queries let go of the GIL, and the
+    scan keeps the cores busy while a load is starting or finishing."""
+    with ThreadPoolExecutor(1, thread_name_prefix="inspect") as pool:
+        upcoming = pool.submit(_facts, files[0]) if files else None
+        for index, landed in enumerate(files):
+            facts = upcoming.result()
+            upcoming = pool.submit(_facts, files[index + 1]) if index + 1 < len(files) else None
+            yield landed, facts
+
+
+def _facts(landed: LandedFile) -> FileFacts | OSError:
     try:
-        facts = inspect_file(landed.path)
+        return inspect_file(landed.path)
     except OSError as exc:
-        return FileResult(landed.rel_path, "", 0, landed.export_date, "rejected", f"unreadable: {exc}"), None
+        return exc
+
+
+def _ingest_file(spec: FeedSpec, landed: LandedFile, facts: FileFacts | OSError, state: LedgerState,
+                 warehouse: WarehouseResource, run_id: str, stamp: datetime,
+                 work_dir: Path) -> tuple[FileResult, Path | None]:
+    if isinstance(facts, OSError):
+        return FileResult(landed.rel_path, "", 0, landed.export_date, "rejected", f"unreadable: {facts}"), None
     sha256 = facts.sha256
     result = FileResult(landed.rel_path, sha256, facts.bytes, landed.export_date, "rejected")
     if (landed.rel_path, sha256) in state.logged:

@@ -4,11 +4,15 @@ it provably read every line like the careful line-level path: the outcome is the
 from __future__ import annotations
 
 import random
+import shutil
 
+import duckdb
 import pytest
 
+from orchestration.feeds import FEEDS
 from orchestration.ingest import fast_csv, text_parts
 from orchestration.ingest import load_file as load_file_module
+from orchestration.ingest.typing_sql import matches_sql, value_pattern
 from orchestration.resources import WarehouseResource
 from tests.ingest.conftest import ORDER_HEADER, ORDER_ROW, Env
 
@@ -165,8 +169,6 @@ def test_only_the_careful_path_reads_json_lines(env, paths):
 
 def _outcome(env, monkeypatch, careful_only: bool) -> tuple:
     """Ingest the landing afresh (a new warehouse) and return what landed in raw, quarantine and log."""
-    import shutil
-
     shutil.rmtree(env.warehouse.root, ignore_errors=True)
     with monkeypatch.context() as patch:
         if careful_only:
@@ -220,3 +222,18 @@ def test_random_files_read_in_parts_give_the_same_outcome_both_ways(split_env, m
     write_random_file(split_env, rng)
 
     assert _outcome(split_env, monkeypatch, careful_only=False) == _outcome(split_env, monkeypatch, careful_only=True)
+
+
+@pytest.mark.parametrize("column", ["order_date", "updated_at"])
+def test_glob_checks_say_what_the_regexps_say(column):
+    spec = FEEDS["order_lines"]
+    col = spec.column(column)
+    samples = ["2024-01-01", "2024-1-01", "20240101", "2024-01-01 ", " 2024-01-01", "2024-01-0١", "2024/01/01",
+               "2024-01-02 12:28:53", "2024-01-02 1:28:53", "2024-01-02T12:28:53", "2024-01-02 12:28:53.1", "",
+               "2024-01-02  12:28:5", "9999-99-99", "9999-99-99 99:99:99", "abcd-ef-gh", "2024-01-01\n"]
+    con = duckdb.connect()
+    con.execute("create table v as select unnest(?::varchar[]) as x", [samples])
+    glob, regexp = con.execute(
+        f"select list({matches_sql(spec, col, 'x')} order by x), "
+        f"list(regexp_full_match(x, '{value_pattern(spec, col)}') order by x) from v").fetchone()
+    assert "glob" in matches_sql(spec, col, "x") and glob == regexp
