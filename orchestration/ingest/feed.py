@@ -1,7 +1,7 @@
 """Ingest every file of one feed folder (plain Python; the Dagster asset is a thin wrapper).
 
 Per file, in (export date, file name) order:
-1. hashed (sha256 of its bytes, while the file before it loads); a (path, sha256) already in
+1. hashed (sha256 of its bytes, ahead of its turn: prefetch); a (path, sha256) already in
    `audit.load_log` is left alone, whatever its status then: a re-run adds nothing;
 2. a name that does not match the folder's pattern -> `rejected` (before its hash is looked at);
 3. bytes already loaded (any feed, any name, earlier in this run too) -> `skipped_duplicate`;
@@ -16,16 +16,15 @@ from __future__ import annotations
 import contextlib
 import shutil
 import uuid
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 from orchestration.feeds import FeedSpec
 from orchestration.ingest.file_job import FileJob, FileRejected
-from orchestration.ingest.landing_files import FileFacts, LandedFile, inspect_file, landed_files
+from orchestration.ingest.landing_files import FileFacts, LandedFile, landed_files
 from orchestration.ingest.ledger import LedgerState, read_state, record_file
 from orchestration.ingest.load_file import load_file
+from orchestration.ingest.prefetch import Hashed, inspected
 from orchestration.ingest.raw_zone import ensure_schema_file, raw_file
 from orchestration.ingest.results import FeedIngestResult, FileResult
 from orchestration.resources import WarehouseResource
@@ -39,7 +38,7 @@ def ingest_feed(spec: FeedSpec, landing_root: Path, warehouse: WarehouseResource
     result = FeedIngestResult(spec.name, run_id)
     work_root = warehouse.root / "tmp" / f"ingest-{spec.name}-{uuid.uuid4().hex[:12]}"
     try:
-        for index, (landed, facts) in enumerate(_inspected(landed_files(spec, landing_root))):
+        for index, (landed, facts) in enumerate(inspected(landed_files(spec, landing_root), state.logged)):
             stamp = _utc_now()
             file_result, quarantine_file = _ingest_file(spec, landed, facts, state, warehouse, run_id, stamp,
                                                         work_root / str(index))
@@ -55,26 +54,7 @@ def ingest_feed(spec: FeedSpec, landing_root: Path, warehouse: WarehouseResource
     return result
 
 
-def _inspected(files: list[LandedFile]) -> Iterator[tuple[LandedFile, FileFacts | OSError]]:
-    """Each file with its facts (or why it could not be read). The next file is hashed and scanned
-    on another thread while this one loads: the load's DuckDB queries let go of the GIL, and the
-    scan keeps the cores busy while a load is starting or finishing."""
-    with ThreadPoolExecutor(1, thread_name_prefix="inspect") as pool:
-        upcoming = pool.submit(_facts, files[0]) if files else None
-        for index, landed in enumerate(files):
-            facts = upcoming.result()
-            upcoming = pool.submit(_facts, files[index + 1]) if index + 1 < len(files) else None
-            yield landed, facts
-
-
-def _facts(landed: LandedFile) -> FileFacts | OSError:
-    try:
-        return inspect_file(landed.path)
-    except OSError as exc:
-        return exc
-
-
-def _ingest_file(spec: FeedSpec, landed: LandedFile, facts: FileFacts | OSError, state: LedgerState,
+def _ingest_file(spec: FeedSpec, landed: LandedFile, facts: FileFacts | Hashed | OSError, state: LedgerState,
                  warehouse: WarehouseResource, run_id: str, stamp: datetime,
                  work_dir: Path) -> tuple[FileResult, Path | None]:
     if isinstance(facts, OSError):
@@ -84,6 +64,7 @@ def _ingest_file(spec: FeedSpec, landed: LandedFile, facts: FileFacts | OSError,
     if (landed.rel_path, sha256) in state.logged:
         result.status, result.reason = "already_logged", "logged by an earlier run with the same bytes"
         return result, None
+    assert isinstance(facts, FileFacts), "only files logged before are merely hashed"
     if landed.export_date is None:
         result.reason = f"file name does not match {spec.file_pattern}"
         return result, None

@@ -101,6 +101,16 @@ def inspect_file(path: Path) -> FileFacts:
                      control_space, lines.count, tuple(lines.marks))
 
 
+def hash_file(path: Path) -> tuple[str, int]:
+    """(sha256, size) of a file, read in chunks."""
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
 def _separator(path: Path) -> str | None:
     """The first separator candidate the file does not hold (one more pass over it)."""
     present: set[int] = set()

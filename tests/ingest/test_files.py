@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from orchestration.ingest import prefetch
 from tests.ingest.conftest import CUSTOMER_HEADER, ORDER_HEADER, ORDER_ROW
 
 
@@ -128,3 +129,20 @@ def test_rerun_on_the_same_landing_adds_nothing(env):
     assert after == before
     assert [f.status for f in again.files] == ["already_logged"] * 4
     assert len(before[0]) == 4 and len(before[1]) == 1
+
+
+def test_files_logged_before_are_only_hashed_and_new_bytes_under_an_old_name_are_loaded(env, monkeypatch):
+    env.write("order_lines", "order_lines_20250301.csv", _orders(1))
+    env.write("order_lines", "order_lines_20250302.csv", _orders(2))
+    env.ingest("order_lines")
+    env.write("order_lines", "order_lines_20250302.csv", _orders(2, 3))  # new bytes, old name
+    env.write("order_lines", "order_lines_20250303.csv", _orders(4))  # a new file
+    scanned = []
+    inspect = prefetch.inspect_file
+    monkeypatch.setattr(prefetch, "inspect_file", lambda path: scanned.append(path.name) or inspect(path))
+
+    again = env.ingest("order_lines", run_id="run-2")
+
+    assert [f.status for f in again.files] == ["already_logged", "loaded", "loaded"]
+    assert sorted(scanned) == ["order_lines_20250302.csv", "order_lines_20250303.csv"]
+    assert [f.rows_loaded for f in again.files[1:]] == [2, 1]
