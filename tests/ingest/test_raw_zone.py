@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 from orchestration.feeds import FEEDS
@@ -43,4 +44,7 @@ def test_loaded_file_is_one_parquet_named_by_its_hash_with_exact_schema_and_line
     (row,) = env.raw_rows("order_lines", "_file_path, _file_sha256, _line_number, _row_number, _export_date, "
                                          "_load_run_id, _loaded_at is not null")
     assert row == ("erp/order_lines/order_lines_20250301.csv", f.sha256, 2, 1, date(2025, 3, 1), "run-42", True)
+    lineage_text = {field.name: str(field.type) for field in pq.read_schema(raw) if field.name in
+                    ("_file_path", "_file_sha256", "_load_run_id")}
+    assert lineage_text == dict.fromkeys(lineage_text, "string") and len(lineage_text) == 3  # other readers agree
     assert not list(raw.parent.glob(".*")), "no temporary file is left beside the raw files"
