@@ -46,6 +46,8 @@ SEPARATOR_CANDIDATES = bytes([*range(0x01, 0x09), *range(0x0E, 0x1C)])
 #: ASCII whitespace other than space and line ends (trimmed like spaces; rare in exports).
 CONTROL_SPACES = b"\t\x0b\x0c\x1c\x1d\x1e\x1f"
 _OTHER_BYTES = bytes(b for b in range(256) if b not in SEPARATOR_CANDIDATES)
+_FIRST_CANDIDATE = SEPARATOR_CANDIDATES[:1]
+_CONTROL_SPACE_BYTES = tuple(bytes([c]) for c in CONTROL_SPACES)
 
 
 @dataclass(frozen=True)
@@ -76,29 +78,27 @@ def inspect_file(path: Path) -> FileFacts:
     them a memchr; the hash is computed on another thread meanwhile (hashlib lets go of the GIL),
     the blank-line test of LineScan is left to the line-level path, the only one that needs it, and
     the separator is looked for beyond the first candidate only in a file that holds it."""
-    digest, size, ascii_only, has_cr, has_quote, control_space, first_separator = hashlib.sha256(), 0, True, \
-        False, False, False, False
-    lines, quotes = LineScan(), QuoteSpaceScan()
+    digest, size, lines, quotes = hashlib.sha256(), 0, LineScan(), QuoteSpaceScan()
+    ascii_only, has_cr, has_quote, control_space, first_candidate = True, False, False, False, False
     with open(path, "rb") as handle, ThreadPoolExecutor(1, thread_name_prefix="sha256") as hasher:
         hashed = None
         while chunk := handle.read(CHUNK_BYTES):
             if hashed is not None:
-                hashed.result()  # the hash takes chunks one after another
+                hashed.result()  # the hash takes the chunks one after another
             hashed = hasher.submit(digest.update, chunk)
             lines.feed(chunk)
+            quotes.feed(chunk)
             size += len(chunk)
             ascii_only = ascii_only and chunk.isascii()
             has_cr = has_cr or b"\r" in chunk
-            if b'"' in chunk:
-                has_quote = True
-            quotes.feed(chunk)
-            control_space = control_space or any(bytes([c]) in chunk for c in CONTROL_SPACES)
-            first_separator = first_separator or bytes(SEPARATOR_CANDIDATES[:1]) in chunk
+            has_quote = has_quote or b'"' in chunk
+            control_space = control_space or any(c in chunk for c in _CONTROL_SPACE_BYTES)
+            first_candidate = first_candidate or _FIRST_CANDIDATE in chunk
         if hashed is not None:
             hashed.result()
-    separator = chr(SEPARATOR_CANDIDATES[0]) if not first_separator else _separator(path)
-    return FileFacts(digest.hexdigest(), size, ascii_only, has_cr, has_quote, has_quote and quotes.close(), separator,
-                     control_space, lines.count, tuple(lines.marks))
+    separator = _separator(path) if first_candidate else _FIRST_CANDIDATE.decode()
+    return FileFacts(digest.hexdigest(), size, ascii_only, has_cr, has_quote, has_quote and quotes.close(),
+                     separator, control_space, lines.count, tuple(lines.marks))
 
 
 def hash_file(path: Path) -> tuple[str, int]:

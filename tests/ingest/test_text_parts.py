@@ -76,3 +76,12 @@ def test_quote_space_scan_sees_its_patterns_across_chunk_cuts():
         for start, end in zip([0, *cuts], [*cuts, len(text)], strict=True):
             scan.feed(text[start:end])
         assert scan.close() == (exact.search(text) is not None), text
+
+
+def test_the_separator_is_the_first_control_character_the_file_lacks(tmp_path):
+    plain, with_first = tmp_path / "a.csv", tmp_path / "b.csv"
+    plain.write_bytes(b"a,b\n1,2\n")
+    with_first.write_bytes(b"a,b\n1,\x01\x02\t\n")
+
+    assert (inspect_file(plain).separator, inspect_file(plain).control_space) == ("\x01", False)
+    assert (inspect_file(with_first).separator, inspect_file(with_first).control_space) == ("\x03", True)
