@@ -8,7 +8,6 @@ import dagster as dg
 from orchestration.feeds import FEEDS, FeedSpec
 from orchestration.ingest.feed import ingest_feed
 from orchestration.ingest.results import FeedIngestResult
-from orchestration.quality.gx_runner import warm_up as gx_warm_up
 from orchestration.resources import LandingResource, WarehouseResource
 
 OWNERS = ["team:data-platform"]
@@ -44,8 +43,6 @@ def build_ingest_asset(spec: FeedSpec) -> dg.AssetsDefinition:
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                 landing: LandingResource) -> dg.MaterializeResult:
         result = ingest_feed(spec, landing.root, warehouse, context.run_id)
-        if result.count("loaded"):  # new rows: their checks will need GX, which loads while the next feeds do
-            gx_warm_up()
         for f in result.files:
             if f.status == "rejected":
                 context.log.warning(f"{f.path}: rejected: {f.reason}")
