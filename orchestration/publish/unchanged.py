@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 import dagster as dg
 
+from orchestration.publish.assets import gate_message
 from orchestration.publish.runs import current_rule_version, record_run
 from orchestration.publish.serving import PublishedFile, refresh_audit
 from orchestration.quality.results import failed_blocking_checks
@@ -28,7 +29,7 @@ def publish_unchanged(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         failures = failed_blocking_checks(con, context.run_id)
         if failures:
             record_run(con, context.run_id, status="failed", as_of=as_of, started_at=started_at,
-                       message=f"{len(failures)} blocking check(s) failed; serving.duckdb was left untouched")
+                       message=gate_message(failures))
             return None
         record_run(con, context.run_id, status="success", as_of=as_of, rule_version=current_rule_version(con),
                    published=True, started_at=started_at, message=message)
