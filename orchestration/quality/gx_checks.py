@@ -58,13 +58,14 @@ def check_name(severity: Severity) -> str:
     return f"gx_{severity}"
 
 
-#: `warn` suites (formats, distributions) look at a repeatable sample of at most this many of the
-#: run's rows; `error` suites (the gate) always look at every row.
-WARN_SAMPLE_ROWS = 500_000
-
 #: Batches of more rows than this are validated by SQL pushdown (`sql_suite`): pandas + GX take
-#: ~3-5 s per million rows and suite, the SQL ~0.5 s; below it GX takes a second at most.
+#: ~3-5 s per million rows and suite, the SQL ~0.3 s; below it GX takes a second at most.
 SQL_PUSHDOWN_MIN_ROWS = 200_000
+
+#: When a big batch must go to GX after all (an expectation without an exact SQL form), a `warn`
+#: suite (formats, distributions) looks at a repeatable sample of at most this many of its rows;
+#: an `error` suite (the gate) always looks at every row.
+WARN_SAMPLE_ROWS = 500_000
 
 
 def run_suite(warehouse: WarehouseResource, run_id: str, asset_key: dg.AssetKey, suite_file: Path,
@@ -72,15 +73,15 @@ def run_suite(warehouse: WarehouseResource, run_id: str, asset_key: dg.AssetKey,
     """Validate this run's rows of the asset with the suite's expectations of one severity.
 
     A batch of more than `SQL_PUSHDOWN_MIN_ROWS` rows (counted from Parquet footers or a `count(*)`)
-    is validated by SQL in DuckDB (`sql_suite`) when every expectation translates exactly; other
-    batches, and suites that do not translate, by GX on pandas. The evidence is the batch query either way.
+    is validated whole by SQL in DuckDB (`sql_suite`) when every expectation translates exactly; other
+    batches, and suites that do not translate, by GX on pandas (a big batch's `warn` suite on a
+    sample). The evidence is the batch query either way.
     `con`: an open connection to the warehouse to use (the check step's), else short-lived ones.
     """
 
     def warehouse_connection():
         return nullcontext(con) if con is not None else warehouse.connect()
 
-    sample = WARN_SAMPLE_ROWS if severity == "warn" else None
     suite = read_suite(suite_file)
     spec = raw_spec(asset_key)
     if spec is not None:
@@ -91,32 +92,39 @@ def run_suite(warehouse: WarehouseResource, run_id: str, asset_key: dg.AssetKey,
                                 evidence=f"audit.load_log: no {spec.folder} file loaded in run {run_id}",
                                 metadata={"rows_validated": 0, "expectations_evaluated": 0,
                                           "expectations_failed": 0, "failed_expectations": []})
-        query = evidence = raw_rows_query(files, sample)
         params: list = []
         count = f"select coalesce(sum(num_rows), 0) from parquet_file_metadata({sql_list(files)})"  # footers
+
+        def query(sample=None):
+            return raw_rows_query(files, sample)
+
+        evidence = query
 
         def connect():  # raw files are read in an in-memory database: warehouse.duckdb is not held
             return duckdb.connect(config={"threads": warehouse.threads, "memory_limit": warehouse.memory_limit})
 
-        def frames(_con):
+        def frames(_con, sample):
             return iter_raw_rows(files, spec, sample)
     else:
         batch = mart_batch(asset_key)
-        query, evidence = batch.query(sample), batch.evidence(run_id, sample)
         params = [run_id] if batch.lineage_column else []
-        count, connect = f"select count(*) from ({batch.query()}) as t", warehouse_connection
+        query, count, connect = batch.query, f"select count(*) from ({batch.query()}) as t", warehouse_connection
 
-        def frames(con):
+        def evidence(sample=None):
+            return batch.evidence(run_id, sample)
+
+        def frames(con, sample):
             return batch.iter_rows(con, run_id, sample)
     with connect() as batch_con:
         rows = batch_con.execute(count, params).fetchone()[0]
-        if min(rows, sample or rows) > SQL_PUSHDOWN_MIN_ROWS:
+        if rows > SQL_PUSHDOWN_MIN_ROWS:
             expectations = [e for e in suite["expectations"] if e["meta"]["severity"] == severity]
             try:
-                return validate_sql(batch_con, query, params, expectations, evidence, materialize=sample is not None)
+                return validate_sql(batch_con, query(), params, expectations, evidence())
             except Untranslatable as exc:
                 logger.info("%s %s: validated with GX, not SQL: %s", suite_file.name, severity, exc)
-        return validate_frames(frames(batch_con), build_suite(suite, severity), evidence=evidence)
+        sample = WARN_SAMPLE_ROWS if severity == "warn" and rows > WARN_SAMPLE_ROWS else None
+        return validate_frames(frames(batch_con, sample), build_suite(suite, severity), evidence=evidence(sample))
 
 
 def _gx_check(asset_key: dg.AssetKey, suite_file: Path, severity: Severity, n: int) -> CheckDef:

@@ -236,6 +236,22 @@ def test_an_untranslatable_suite_falls_back_to_gx(tmp_path, warehouse, raw_file,
     assert engines == ["sql", "gx"] and result.passed and result.metadata["expectations_evaluated"] == 2
 
 
+def test_a_big_warn_batch_is_validated_whole_by_sql_and_sampled_only_for_gx(
+        tmp_path, warehouse, raw_file, line, order_lines_spec, monkeypatch, engines):
+    write_order_lines(warehouse, raw_file, line, order_lines_spec)
+    monkeypatch.setattr(gx_checks, "SQL_PUSHDOWN_MIN_ROWS", 10)
+    monkeypatch.setattr(gx_checks, "WARN_SAMPLE_ROWS", 4)
+    suite = suite_path(EXPECTATIONS_DIR, ORDER_LINES)
+    whole = gx_checks.run_suite(warehouse, "r1", ORDER_LINES, suite, "warn")
+    assert engines == ["sql"] and whole.metadata["rows_validated"] == 11 and "sample" not in whole.evidence
+    untranslatable = tmp_path / "raw.erp.order_lines.json"
+    untranslatable.write_text(json.dumps({"name": "raw.erp.order_lines", "expectations": [
+        {**E("column_values_to_match_regex", column="order_no", regex=r"^SO\d+$"), "meta": {"severity": "warn"}}]}))
+    sampled = gx_checks.run_suite(warehouse, "r1", ORDER_LINES, untranslatable, "warn")
+    assert engines == ["sql", "sql", "gx"] and sampled.metadata["rows_validated"] == 4
+    assert "reservoir(4 rows)" in sampled.evidence
+
+
 def test_a_big_mart_batch_is_counted_and_validated_by_sql(tmp_path, warehouse, monkeypatch, engines):
     with warehouse.connect() as con:
         con.execute("create schema marts")
