@@ -72,6 +72,10 @@ create table if not exists audit.run_inputs (
     code_fingerprint varchar not null, -- dbt project, GX suites and orchestration code
     recorded_at timestamp not null
 );
+-- How the dbt step built (incremental models: transform/inputs.py `full_refresh_reason`).
+alter table audit.run_inputs add column if not exists dbt_fingerprint varchar;  -- the dbt project alone
+alter table audit.run_inputs add column if not exists dbt_full_refresh boolean;
+alter table audit.run_inputs add column if not exists dbt_succeeded boolean;
 """
 
 

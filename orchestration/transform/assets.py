@@ -22,7 +22,13 @@ from orchestration.publish.unchanged import publish_unchanged
 from orchestration.quality.gx_runner import warm_up as gx_warm_up
 from orchestration.quality.results import record_check_result
 from orchestration.resources import RunParameters, WarehouseResource
-from orchestration.transform.inputs import record_inputs, run_inputs, unchanged_since
+from orchestration.transform.inputs import (
+    full_refresh_reason,
+    record_dbt_outcome,
+    record_inputs,
+    run_inputs,
+    unchanged_since,
+)
 from orchestration.transform.lineage import LineageCache, column_lineage, relation_columns
 from orchestration.transform.metadata import mart_metadata
 from orchestration.transform.project import DBT_PROJECT, TRANSLATOR, dbt_resource, ensure_manifest
@@ -109,15 +115,17 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             inputs = run_inputs(con, as_of)
             previous = None if run_params.rebuild else unchanged_since(con, context.run_id, inputs,
                                                                        warehouse.serving_path)
-            record_inputs(con, context.run_id, inputs)
+            full_refresh = None if previous else full_refresh_reason(con, context.run_id, inputs, run_params.rebuild)
+            record_inputs(con, context.run_id, inputs, full_refresh=None if previous else bool(full_refresh))
         if previous:  # nothing to rebuild: no materialization, so Dagster skips the mart checks and publish
             publish_unchanged(context, warehouse, previous, as_of, run_started_at(context))
             return
-        context.log.info(f"dbt build for as-of date {as_of}")
+        mode = f"full refresh: {full_refresh}" if full_refresh else "incremental models build on the last build"
+        context.log.info(f"dbt build for as-of date {as_of} ({mode})")
         gx_warm_up()  # the checks after dbt find GX imported: it loads while this step waits on dbt
         with dbt_environment(warehouse, as_of, context.run_id):
-            invocation = dbt.cli(DBT_BUILD_ARGS, context=context, raise_on_error=False,
-                                 target_path=DBT_PROJECT.target_path)
+            invocation = dbt.cli([*DBT_BUILD_ARGS, *(["--full-refresh"] if full_refresh else [])], context=context,
+                                 raise_on_error=False, target_path=DBT_PROJECT.target_path)
         # Events are held until dbt exits (it holds the DuckDB file), then re-emitted in dbt's order, the
         # published tables' materializations carrying row counts and class distributions. (Holding only the
         # marts would emit downstream models before their parents, which Dagster rejects.)
@@ -132,6 +140,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         with warehouse.connect() as con:
             for row in checks:
                 record_check_result(con, run_id=context.run_id, **row)
+            record_dbt_outcome(con, context.run_id, ok)
             record_check_result(con, run_id=context.run_id, asset="dbt", check_name="dbt_build_succeeded",
                                 severity="error", passed=ok,
                                 observed="dbt build succeeded" if ok else "dbt build reported errors",

@@ -8,6 +8,11 @@ published, rebuilding would reproduce the published marts byte for byte: the dbt
 Dagster skips the mart checks and the publish step, and the serving file's audit schema alone is
 refreshed (`publish.serving.refresh_audit`), so "running twice changes nothing but audit.runs"
 (interface.md) costs seconds, not a rebuild.
+
+The dbt project alone has its own fingerprint: the incremental models (order lines) keep what
+earlier runs built, which is only valid while the code that built it is the code of this run. A
+run whose dbt project differs from the last successful dbt build's, or that asks for `--rebuild`,
+runs dbt with `--full-refresh` (`full_refresh_reason`).
 """
 
 from __future__ import annotations
@@ -34,12 +39,15 @@ CODE_GLOBS = (
     "orchestration/**/*.py",
 )
 
+#: The dbt project: what built the incremental models.
+DBT_CODE_GLOBS = tuple(g for g in CODE_GLOBS if g.startswith("dbt_project/"))
+
 
 @cache
-def code_fingerprint(root: Path = PROJECT_ROOT) -> str:
+def code_fingerprint(root: Path = PROJECT_ROOT, globs: tuple[str, ...] = CODE_GLOBS) -> str:
     """sha256 over the path and bytes of every code file (a few hundred small files: milliseconds)."""
     digest = hashlib.sha256()
-    files = sorted({p for pattern in CODE_GLOBS for p in root.glob(pattern) if p.is_file()})
+    files = sorted({p for pattern in globs for p in root.glob(pattern) if p.is_file()})
     for path in files:
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -51,23 +59,54 @@ class RunInputs:
     as_of: date
     raw_files: int
     code: str
+    dbt_code: str
 
 
-def run_inputs(con: duckdb.DuckDBPyConnection, as_of: date, code: str | None = None) -> RunInputs:
+def run_inputs(con: duckdb.DuckDBPyConnection, as_of: date, code: str | None = None,
+               dbt_code: str | None = None) -> RunInputs:
     """The fingerprint of this run's inputs (the raw zone as `audit.load_log` knows it)."""
     files, raw = con.execute(
         "select count(*), coalesce(string_agg(sha256, ',' order by sha256), '') "
         "from audit.load_log where status = 'loaded'").fetchone()
     code = code or code_fingerprint()
     payload = f"{raw}\n{as_of.isoformat()}\n{code}"
-    return RunInputs(hashlib.sha256(payload.encode()).hexdigest(), as_of, files, code)
+    return RunInputs(hashlib.sha256(payload.encode()).hexdigest(), as_of, files, code,
+                     dbt_code or code_fingerprint(PROJECT_ROOT, DBT_CODE_GLOBS))
 
 
-def record_inputs(con: duckdb.DuckDBPyConnection, run_id: str, inputs: RunInputs) -> None:
+def record_inputs(con: duckdb.DuckDBPyConnection, run_id: str, inputs: RunInputs,
+                  full_refresh: bool | None = None) -> None:
     con.execute(
-        "insert or replace into audit.run_inputs values (?, ?, ?, ?, ?, ?)",
+        "insert or replace into audit.run_inputs (run_id, inputs_fingerprint, as_of_date, raw_files, code_fingerprint, "
+        "recorded_at, dbt_fingerprint, dbt_full_refresh) values (?, ?, ?, ?, ?, ?, ?, ?)",
         [run_id, inputs.fingerprint, inputs.as_of, inputs.raw_files, inputs.code,
-         datetime.now(UTC).replace(tzinfo=None)])
+         datetime.now(UTC).replace(tzinfo=None), inputs.dbt_code, full_refresh])
+
+
+def record_dbt_outcome(con: duckdb.DuckDBPyConnection, run_id: str, succeeded: bool) -> None:
+    con.execute("update audit.run_inputs set dbt_succeeded = ? where run_id = ?", [succeeded, run_id])
+
+
+def full_refresh_reason(con: duckdb.DuckDBPyConnection, run_id: str, inputs: RunInputs, rebuild: bool) -> str | None:
+    """Why this run's dbt build must rebuild the incremental models from the raw zone, else None
+    (incremental). They may build on what earlier runs left only when the last successful dbt build
+    ran this very dbt project; a failed build in between is harmless (each model's change is one
+    transaction, and the next build derives what changed since what it finds)."""
+    if rebuild:
+        return "a rebuild was asked for (--rebuild / CW_REBUILD)"
+    row = con.execute(
+        """
+        select dbt_fingerprint
+        from audit.run_inputs
+        where run_id <> ? and dbt_succeeded
+        order by recorded_at desc
+        limit 1
+        """, [run_id]).fetchone()
+    if row is None:
+        return "no successful dbt build is recorded in this warehouse"
+    if row[0] != inputs.dbt_code:
+        return "the dbt project changed since the last successful dbt build"
+    return None
 
 
 def unchanged_since(con: duckdb.DuckDBPyConnection, run_id: str, inputs: RunInputs, serving: Path) -> str | None:

@@ -329,3 +329,58 @@ def test_header_only_newest_accounts_snapshot_empties_crm(built, tmp_path):
     assert _md5("zcrm_B1") not in keys and _md5("zcrm_C1") not in keys  # CRM-only customers are gone
     assert _md5("K000001") in keys and _md5("K000002") in keys  # ERP customers stay
     assert _query(warehouse, "select max(n_crm_accounts) from marts.dim_customer") == [(0,)]
+
+
+def _line(order_no: str, customer_no: str, sku: str, quantity: int, updated_at: str, status: str = "shipped") -> dict:
+    return {"order_no": order_no, "line_no": "1", "customer_no": customer_no, "order_date": updated_at[:10],
+            "sku": sku, "quantity": quantity, "unit_price": "10", "discount_rate": "0", "currency": "CNY",
+            "fx_rate": "1", "status": status, "updated_at": updated_at}
+
+
+# Day 1: RAW plus lines of K000003 and K000002 on SKUs P1 and P2.
+INCREMENTAL_DAY_1 = {**RAW, "order_lines": [*RAW["order_lines"], ("2025-11-15", "2025-11-16 00:00:00", [
+    _line("SO7", "K000003", "P1", 2, "2025-11-10 10:00:00"), _line("SO8", "K000002", "P2", 1, "2025-11-11 10:00:00")])],
+    "products": [("2025-09-30", "2025-10-01 00:00:00", [
+        {"sku": "P1", "unit_cost": "0.2"}, {"sku": "P2", "unit_cost": "1"}])]}
+# Day 2: K000003 now carries K000001's USCC (their clusters merge: its lines get another customer_key),
+# P2 costs 2 and P1 left the products snapshot, SO8 is re-sent cancelled, SO9 is new.
+INCREMENTAL_DAY_2 = {
+    **INCREMENTAL_DAY_1,
+    "customers": [*RAW["customers"], ("2025-12-15", "2025-12-16 00:00:00", [
+        {**row, "tax_id": U_OK} if row["customer_no"] == "K000003" else row for row in RAW["customers"][0][2]])],
+    "products": [*INCREMENTAL_DAY_1["products"], ("2025-12-15", "2025-12-16 00:00:00", [
+        {"sku": "P2", "unit_cost": "2"}])],
+    "order_lines": [*INCREMENTAL_DAY_1["order_lines"], ("2025-12-15", "2025-12-16 00:00:00", [
+        _line("SO8", "K000002", "P2", 1, "2025-12-01 10:00:00", status="cancelled"),
+        _line("SO9", "K000002", "P1", 4, "2025-12-02 10:00:00")])],
+}
+
+
+def test_incremental_order_lines_equal_a_full_build(built, tmp_path):
+    """Day 1 built, day 2 landed: the incremental build of stg_erp__order_lines / fct_order_lines
+    (new line, re-sent version, a customer re-keyed by an identity merge, SKUs whose product changed)
+    equals a fresh full build of the same raw zone, row for row."""
+    project, _ = built
+    build = ("build", "--exclude", "test_type:unit", "--vars", "{as_of_date: 2025-12-31}")
+    incremental, fresh = tmp_path / "incremental", tmp_path / "fresh"
+    _write_raw_zone(incremental, INCREMENTAL_DAY_1)
+    assert (result := _dbt(project, incremental, *build)).returncode == 0, result.stdout[-4000:]
+    day_1 = dict(_query(incremental, "select order_no, customer_key from marts.fct_order_lines"))
+    _write_raw_zone(fresh, INCREMENTAL_DAY_2)
+    shutil.rmtree(incremental / "raw")
+    shutil.copytree(fresh / "raw", incremental / "raw")  # day 1's files are the same bytes under the same names
+    with duckdb.connect(str(incremental / "warehouse.duckdb")) as con:
+        con.execute(f"attach '{fresh / 'warehouse.duckdb'}' as fresh (read_only)")
+        con.execute("delete from audit.load_log")
+        con.execute("insert into audit.load_log select * from fresh.audit.load_log")
+        con.execute("detach fresh")
+    assert (result := _dbt(project, incremental, *build)).returncode == 0, result.stdout[-4000:]
+    assert (result := _dbt(project, fresh, *build)).returncode == 0, result.stdout[-4000:]
+    for table in ("staging.stg_erp__order_lines", "marts.fct_order_lines"):
+        rows = f"select * from {table} order by order_no, line_no"
+        assert _query(incremental, rows) == _query(fresh, rows), table
+    day_2 = dict(_query(incremental, "select order_no, customer_key from marts.fct_order_lines"))
+    assert day_1["SO7"] != day_2["SO7"] == day_2["SO1"] == _md5("K000001")  # re-keyed by the merge
+    assert _query(incremental, "select order_no, status, has_product, unit_cost_cny from marts.fct_order_lines "
+                               "where order_no in ('SO7', 'SO8', 'SO9') order by 1") == [
+        ("SO7", "shipped", False, None), ("SO8", "cancelled", True, Decimal("2")), ("SO9", "shipped", False, None)]

@@ -1,5 +1,15 @@
+{{ config(
+    materialized='incremental',
+    unique_key=['order_no', 'line_no'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
 {#- Latest version of every order line ever loaded (cancelled included, any date; the marts
-    apply D). Money is exact DECIMAL arithmetic rounded half away from zero to 0.01. -#}
+    apply D). Money is exact DECIMAL arithmetic rounded half away from zero to 0.01.
+    Incremental (docs/decisions.md, "Incremental order lines"): a run rebuilds the lines whose
+    staging row is newer than the newest line built, the lines of customer numbers whose
+    customer_key changed (identity clusters merge or split) and the lines of SKUs whose product
+    cost or presence changed (a new products snapshot); every other line is as it was. -#}
 with
 
 order_lines as (
@@ -14,12 +24,63 @@ resolved as (
     select * from {{ ref('int_identity_resolved') }}
 ),
 
+{% if is_incremental() %}
+watermark as (
+    select coalesce(max(loaded_at), cast('1900-01-01' as timestamp)) as loaded_at from {{ this }}
+),
+
+built_customers as (
+    select distinct
+        customer_no,
+        customer_key
+    from {{ this }}
+),
+
+rekeyed_customers as (
+    select built_customers.customer_no
+    from built_customers
+    left join resolved
+        on built_customers.customer_no = resolved.source_id
+        and resolved.source_system = 'erp'
+    where resolved.customer_key is distinct from built_customers.customer_key
+),
+
+built_skus as (
+    select distinct
+        sku,
+        unit_cost_cny,
+        has_product
+    from {{ this }}
+),
+
+repriced_skus as (
+    select built_skus.sku
+    from built_skus
+    left join products
+        on built_skus.sku = products.sku
+    where products.unit_cost_cny is distinct from built_skus.unit_cost_cny
+        or (products.sku is not null) <> built_skus.has_product
+),
+
+changed_lines as (
+    select order_lines.*
+    from order_lines
+    where order_lines.loaded_at > (select watermark.loaded_at from watermark)
+        or order_lines.customer_no in (select rekeyed_customers.customer_no from rekeyed_customers)
+        or order_lines.sku in (select repriced_skus.sku from repriced_skus)
+),
+{% else %}
+changed_lines as (
+    select * from order_lines
+),
+{% endif %}
+
 priced as (
     select
-        order_lines.*,
-        {{ money_cny('order_lines.quantity * order_lines.unit_price * (1 - order_lines.discount_rate) * order_lines.fx_rate') }}
+        changed_lines.*,
+        {{ money_cny('changed_lines.quantity * changed_lines.unit_price * (1 - changed_lines.discount_rate) * changed_lines.fx_rate') }}
             as net_amount_cny
-    from order_lines
+    from changed_lines
 ),
 
 final as (
@@ -42,7 +103,8 @@ final as (
         coalesce(priced.status in ('open', 'shipped', 'returned'), false) as is_counted,
         priced.updated_at,
         priced.source_file,
-        priced.source_line
+        priced.source_line,
+        priced.loaded_at
     from priced
     left join products
         on priced.sku = products.sku

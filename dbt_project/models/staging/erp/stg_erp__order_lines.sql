@@ -1,11 +1,47 @@
+{{ config(
+    materialized='incremental',
+    unique_key=['order_no', 'line_no'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+{#- Incremental (docs/decisions.md, "Incremental order lines"): a run re-derives only the keys that
+    occur in raw files loaded after the newest row already built (`loaded_at`), choosing their
+    latest version among *all* their raw rows, old files included, and replaces those keys. A full
+    build (first run, code change, `--rebuild`) derives every key; both give the same rows. -#}
 with
 
 source as (
     select * from {{ source('raw_erp', 'order_lines') }}
 ),
 
+{% if is_incremental() %}
+built as (
+    select coalesce(max(loaded_at), cast('1900-01-01' as timestamp)) as loaded_at from {{ this }}
+),
+
+new_keys as (
+    select distinct
+        source.order_no,
+        source.line_no
+    from source
+    where source._loaded_at > (select built.loaded_at from built)
+),
+
+candidates as (
+    select source.*
+    from source
+    inner join new_keys
+        on source.order_no = new_keys.order_no
+        and source.line_no = new_keys.line_no
+),
+{% else %}
+candidates as (
+    select * from source
+),
+{% endif %}
+
 latest_versions as (
-    {{ incremental_latest('source', ['order_no', 'line_no'], updated_at='updated_at') }}
+    {{ incremental_latest('candidates', ['order_no', 'line_no'], updated_at='updated_at') }}
 ),
 
 final as (
@@ -24,7 +60,8 @@ final as (
         updated_at,
         _export_date as export_date,
         _file_path as source_file,
-        _line_number as source_line
+        _line_number as source_line,
+        _loaded_at as loaded_at
     from latest_versions
 )
 
