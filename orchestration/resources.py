@@ -22,7 +22,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     warehouse_dir: str
     threads: int = 2
-    memory_limit: str = "4GB"
+    memory_limit: str = "3GB"
 
     @property
     def root(self) -> Path:

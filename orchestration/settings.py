@@ -23,7 +23,7 @@ class Settings:
     warehouse_dir: Path = Path("data/warehouse")
     as_of: date | None = None  # None: the latest order date in the data (manual run)
     duckdb_threads: int = 2
-    duckdb_memory_limit: str = "4GB"
+    duckdb_memory_limit: str = "3GB"
     quarantine_max_share: float = 0.05  # a file quarantining more than this share of rows fails its check
     alert_webhook: str | None = None
     rebuild: bool = False  # rebuild the marts even when the run's inputs equal the published run's

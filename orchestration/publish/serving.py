@@ -36,7 +36,7 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str
     return [(schema, table) for schema, table in rows]
 
 
-def write_serving(warehouse_db: Path, serving_path: Path, threads: int = 2, memory_limit: str = "4GB") -> PublishedFile:
+def write_serving(warehouse_db: Path, serving_path: Path, threads: int = 2, memory_limit: str = "3GB") -> PublishedFile:
     """Copy marts + audit of `warehouse_db` into a new file and rename it over `serving_path`."""
 
     def fill(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
@@ -50,7 +50,7 @@ def write_serving(warehouse_db: Path, serving_path: Path, threads: int = 2, memo
     return _swap_in(serving_path, fill, threads, memory_limit)
 
 
-def refresh_audit(warehouse_db: Path, serving_path: Path, threads: int = 2, memory_limit: str = "4GB") -> PublishedFile:
+def refresh_audit(warehouse_db: Path, serving_path: Path, threads: int = 2, memory_limit: str = "3GB") -> PublishedFile:
     """A new serving file with the current file's marts and the warehouse's audit schema, swapped in
     the same atomic way. For a run whose marts would be rebuilt identically: copying the file and
     replacing the (small) audit tables costs a fraction of copying every mart again."""
