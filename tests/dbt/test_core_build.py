@@ -337,13 +337,22 @@ def _line(order_no: str, customer_no: str, sku: str, quantity: int, updated_at: 
             "fx_rate": "1", "status": status, "updated_at": updated_at}
 
 
-# Day 1: RAW plus lines of K000003 and K000002 on SKUs P1 and P2.
+def _invoice(invoice_no: str, customer_no: str, updated_at: str, paid_date: str | None = None) -> dict:
+    return {"invoice_no": invoice_no, "customer_no": customer_no, "invoice_date": updated_at[:10],
+            "due_date": "2026-01-31", "amount": "100", "currency": "CNY", "fx_rate": "1", "paid_date": paid_date,
+            "updated_at": updated_at}
+
+
+# Day 1: RAW plus lines and an invoice of K000003, lines of K000002 on SKUs P1 and P2.
 INCREMENTAL_DAY_1 = {**RAW, "order_lines": [*RAW["order_lines"], ("2025-11-15", "2025-11-16 00:00:00", [
     _line("SO7", "K000003", "P1", 2, "2025-11-10 10:00:00"), _line("SO8", "K000002", "P2", 1, "2025-11-11 10:00:00")])],
+    "invoices": [*RAW["invoices"], ("2025-11-15", "2025-11-16 00:00:00", [
+        _invoice("INV7", "K000003", "2025-11-10 10:00:00"), _invoice("INV8", "K000002", "2025-11-11 10:00:00")])],
     "products": [("2025-09-30", "2025-10-01 00:00:00", [
         {"sku": "P1", "unit_cost": "0.2"}, {"sku": "P2", "unit_cost": "1"}])]}
 # Day 2: K000003 now carries K000001's USCC (their clusters merge: its lines get another customer_key),
-# P2 costs 2 and P1 left the products snapshot, SO8 is re-sent cancelled, SO9 is new.
+# P2 costs 2 and P1 left the products snapshot, SO8 is re-sent cancelled, SO9 is new, INV8 is re-sent paid,
+# INV9 is new.
 INCREMENTAL_DAY_2 = {
     **INCREMENTAL_DAY_1,
     "customers": [*RAW["customers"], ("2025-12-15", "2025-12-16 00:00:00", [
@@ -353,13 +362,16 @@ INCREMENTAL_DAY_2 = {
     "order_lines": [*INCREMENTAL_DAY_1["order_lines"], ("2025-12-15", "2025-12-16 00:00:00", [
         _line("SO8", "K000002", "P2", 1, "2025-12-01 10:00:00", status="cancelled"),
         _line("SO9", "K000002", "P1", 4, "2025-12-02 10:00:00")])],
+    "invoices": [*INCREMENTAL_DAY_1["invoices"], ("2025-12-15", "2025-12-16 00:00:00", [
+        _invoice("INV8", "K000002", "2025-12-01 10:00:00", paid_date="2025-12-01"),
+        _invoice("INV9", "K000002", "2025-12-02 10:00:00")])],
 }
 
 
-def test_incremental_order_lines_equal_a_full_build(built, tmp_path):
-    """Day 1 built, day 2 landed: the incremental build of stg_erp__order_lines / fct_order_lines
-    (new line, re-sent version, a customer re-keyed by an identity merge, SKUs whose product changed)
-    equals a fresh full build of the same raw zone, row for row."""
+def test_incremental_facts_equal_a_full_build(built, tmp_path):
+    """Day 1 built, day 2 landed: the incremental build of the order lines and invoices (staging and
+    facts: new rows, re-sent versions, a customer re-keyed by an identity merge, SKUs whose product
+    changed) equals a fresh full build of the same raw zone, row for row."""
     project, _ = built
     build = ("build", "--exclude", "test_type:unit", "--vars", "{as_of_date: 2025-12-31}")
     incremental, fresh = tmp_path / "incremental", tmp_path / "fresh"
@@ -376,11 +388,15 @@ def test_incremental_order_lines_equal_a_full_build(built, tmp_path):
         con.execute("detach fresh")
     assert (result := _dbt(project, incremental, *build)).returncode == 0, result.stdout[-4000:]
     assert (result := _dbt(project, fresh, *build)).returncode == 0, result.stdout[-4000:]
-    for table in ("staging.stg_erp__order_lines", "marts.fct_order_lines"):
-        rows = f"select * from {table} order by order_no, line_no"
+    for table in ("staging.stg_erp__order_lines", "marts.fct_order_lines", "staging.stg_erp__invoices",
+                  "marts.fct_invoices"):
+        rows = f"select * from {table} order by all"
         assert _query(incremental, rows) == _query(fresh, rows), table
     day_2 = dict(_query(incremental, "select order_no, customer_key from marts.fct_order_lines"))
     assert day_1["SO7"] != day_2["SO7"] == day_2["SO1"] == _md5("K000001")  # re-keyed by the merge
+    assert _query(incremental, "select invoice_no, customer_key, paid_date is not null from marts.fct_invoices "
+                               "where invoice_no in ('INV7', 'INV8', 'INV9') order by 1") == [
+        ("INV7", _md5("K000001"), False), ("INV8", _md5("K000002"), True), ("INV9", _md5("K000002"), False)]
     assert _query(incremental, "select order_no, status, has_product, unit_cost_cny from marts.fct_order_lines "
                                "where order_no in ('SO7', 'SO8', 'SO9') order by 1") == [
         ("SO7", "shipped", False, None), ("SO8", "cancelled", True, Decimal("2")), ("SO9", "shipped", False, None)]

@@ -6,7 +6,7 @@
 ) }}
 {#- Latest version of every order line ever loaded (cancelled included, any date; the marts
     apply D). Money is exact DECIMAL arithmetic rounded half away from zero to 0.01.
-    Incremental (docs/decisions.md, "Incremental order lines"): a run rebuilds the lines whose
+    Incremental (docs/decisions.md, "Incremental facts"): a run rebuilds the lines whose
     staging row is newer than the newest line built, the lines of customer numbers whose
     customer_key changed (identity clusters merge or split) and the lines of SKUs whose product
     cost or presence changed (a new products snapshot); every other line is as it was. -#}
@@ -26,23 +26,11 @@ resolved as (
 
 {% if is_incremental() %}
 watermark as (
-    select coalesce(max(loaded_at), cast('1900-01-01' as timestamp)) as loaded_at from {{ this }}
-),
-
-built_customers as (
-    select distinct
-        customer_no,
-        customer_key
-    from {{ this }}
+    {{ built_watermark() }}
 ),
 
 rekeyed_customers as (
-    select built_customers.customer_no
-    from built_customers
-    left join resolved
-        on built_customers.customer_no = resolved.source_id
-        and resolved.source_system = 'erp'
-    where resolved.customer_key is distinct from built_customers.customer_key
+    {{ rekeyed_erp_customers('resolved') }}
 ),
 
 built_skus as (

@@ -1,11 +1,28 @@
+{{ config(
+    materialized='incremental',
+    unique_key='invoice_no',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+{#- Incremental like stg_erp__order_lines (docs/decisions.md, "Incremental facts"). -#}
 with
 
 source as (
     select * from {{ source('raw_erp', 'invoices') }}
 ),
 
+{% if is_incremental() %}
+candidates as (
+    {{ rows_of_keys_loaded_since_build('source', 'invoice_no') }}
+),
+{% else %}
+candidates as (
+    select * from source
+),
+{% endif %}
+
 latest_versions as (
-    {{ incremental_latest('source', 'invoice_no', updated_at='updated_at') }}
+    {{ incremental_latest('candidates', 'invoice_no', updated_at='updated_at') }}
 ),
 
 final as (
@@ -21,7 +38,8 @@ final as (
         updated_at,
         _export_date as export_date,
         _file_path as source_file,
-        _line_number as source_line
+        _line_number as source_line,
+        _loaded_at as loaded_at
     from latest_versions
 )
 

@@ -4,7 +4,7 @@
     incremental_strategy='delete+insert',
     on_schema_change='fail'
 ) }}
-{#- Incremental (docs/decisions.md, "Incremental order lines"): a run re-derives only the keys that
+{#- Incremental (docs/decisions.md, "Incremental facts"): a run re-derives only the keys that
     occur in raw files loaded after the newest row already built (`loaded_at`), choosing their
     latest version among *all* their raw rows, old files included, and replaces those keys. A full
     build (first run, code change, `--rebuild`) derives every key; both give the same rows. -#}
@@ -15,24 +15,8 @@ source as (
 ),
 
 {% if is_incremental() %}
-built as (
-    select coalesce(max(loaded_at), cast('1900-01-01' as timestamp)) as loaded_at from {{ this }}
-),
-
-new_keys as (
-    select distinct
-        source.order_no,
-        source.line_no
-    from source
-    where source._loaded_at > (select built.loaded_at from built)
-),
-
 candidates as (
-    select source.*
-    from source
-    inner join new_keys
-        on source.order_no = new_keys.order_no
-        and source.line_no = new_keys.line_no
+    {{ rows_of_keys_loaded_since_build('source', ['order_no', 'line_no']) }}
 ),
 {% else %}
 candidates as (

@@ -1,0 +1,35 @@
+{#- Incremental latest-version models (docs/decisions.md, "Incremental facts"). A model built this
+    way carries `loaded_at` (when the winning row's file was loaded into the raw zone); the newest
+    `loaded_at` it holds is its watermark. Only valid inside `{% if is_incremental() %}`. -#}
+
+{#- The model's watermark: one row, one column `loaded_at` (a timestamp before any load when empty). -#}
+{% macro built_watermark() -%}
+    select coalesce(max(loaded_at), cast('1900-01-01' as timestamp)) as loaded_at from {{ this }}
+{%- endmacro %}
+
+{#- Staging: every raw row (all versions, old files included) of every key that occurs in a file
+    loaded after the watermark, so that the latest version is chosen among all of them. -#}
+{% macro rows_of_keys_loaded_since_build(relation, key) -%}
+    {%- set keys = [key] if key is string else key -%}
+    select {{ relation }}.*
+    from {{ relation }}
+    inner join (
+        select distinct {{ keys | join(', ') }}
+        from {{ relation }}
+        where _loaded_at > ({{ built_watermark() }})
+    ) as new_keys
+        on {% for k in keys %}{{ relation }}.{{ k }} = new_keys.{{ k }}{% if not loop.last %}
+        and {% endif %}{% endfor %}
+{%- endmacro %}
+
+{#- Facts keyed to customers through an ERP customer_no: the customer numbers whose customer_key in
+    `resolved` (an import CTE over int_identity_resolved) differs from the one the model holds
+    (identity clusters merge or split when snapshots change). -#}
+{% macro rekeyed_erp_customers(resolved) -%}
+    select built.customer_no
+    from (select distinct customer_no, customer_key from {{ this }}) as built
+    left join {{ resolved }}
+        on built.customer_no = {{ resolved }}.source_id
+        and {{ resolved }}.source_system = 'erp'
+    where {{ resolved }}.customer_key is distinct from built.customer_key
+{%- endmacro %}
