@@ -352,7 +352,7 @@ INCREMENTAL_DAY_1 = {**RAW, "order_lines": [*RAW["order_lines"], ("2025-11-15", 
         {"sku": "P1", "unit_cost": "0.2"}, {"sku": "P2", "unit_cost": "1"}])]}
 # Day 2: K000003 now carries K000001's USCC (their clusters merge: its lines get another customer_key),
 # P2 costs 2 and P1 left the products snapshot, SO8 is re-sent cancelled, SO9 is new, INV8 is re-sent paid,
-# INV9 is new.
+# INV9 is new, act1 and ev2 are re-sent changed, act2 and ev3 are new.
 INCREMENTAL_DAY_2 = {
     **INCREMENTAL_DAY_1,
     "customers": [*RAW["customers"], ("2025-12-15", "2025-12-16 00:00:00", [
@@ -365,13 +365,23 @@ INCREMENTAL_DAY_2 = {
     "invoices": [*INCREMENTAL_DAY_1["invoices"], ("2025-12-15", "2025-12-16 00:00:00", [
         _invoice("INV8", "K000002", "2025-12-01 10:00:00", paid_date="2025-12-01"),
         _invoice("INV9", "K000002", "2025-12-02 10:00:00")])],
+    "activities": [*RAW["activities"], ("2025-12-15", "2025-12-16 00:00:00", [
+        {"activity_id": "act1", "account_id": "zcrm_A1", "activity_type": "Call",
+         "activity_time": "2025-09-03 23:30:00", "modified_time": "2025-12-01 09:00:00"},
+        {"activity_id": "act2", "account_id": "zcrm_B1", "activity_type": "Visit",
+         "activity_time": "2025-12-02 10:00:00", "modified_time": "2025-12-02 10:00:00"}])],
+    "engagements": [*RAW["engagements"], ("2025-12-15", "2025-12-16 00:00:00", [
+        {"event_id": "ev2", "channel": "douyin", "user_id": "dy1", "engagement_type": "share",
+         "occurred_at_utc": "2025-06-30 12:00:00"},
+        {"event_id": "ev3", "channel": "weibo", "user_id": "wb1", "engagement_type": "like",
+         "occurred_at_utc": "2025-12-01 12:00:00"}])],
 }
 
 
 def test_incremental_facts_equal_a_full_build(built, tmp_path):
     """Day 1 built, day 2 landed: the incremental build of the order lines and invoices (staging and
     facts: new rows, re-sent versions, a customer re-keyed by an identity merge, SKUs whose product
-    changed) equals a fresh full build of the same raw zone, row for row."""
+    changed), activities and engagements equals a fresh full build of the same raw zone, row for row."""
     project, _ = built
     build = ("build", "--exclude", "test_type:unit", "--vars", "{as_of_date: 2025-12-31}")
     incremental, fresh = tmp_path / "incremental", tmp_path / "fresh"
@@ -389,7 +399,8 @@ def test_incremental_facts_equal_a_full_build(built, tmp_path):
     assert (result := _dbt(project, incremental, *build)).returncode == 0, result.stdout[-4000:]
     assert (result := _dbt(project, fresh, *build)).returncode == 0, result.stdout[-4000:]
     for table in ("staging.stg_erp__order_lines", "marts.fct_order_lines", "staging.stg_erp__invoices",
-                  "marts.fct_invoices"):
+                  "marts.fct_invoices", "staging.stg_crm__activities", "staging.stg_social__engagements",
+                  "marts.fct_interactions"):
         rows = f"select * from {table} order by all"
         assert _query(incremental, rows) == _query(fresh, rows), table
     day_2 = dict(_query(incremental, "select order_no, customer_key from marts.fct_order_lines"))
@@ -397,6 +408,8 @@ def test_incremental_facts_equal_a_full_build(built, tmp_path):
     assert _query(incremental, "select invoice_no, customer_key, paid_date is not null from marts.fct_invoices "
                                "where invoice_no in ('INV7', 'INV8', 'INV9') order by 1") == [
         ("INV7", _md5("K000001"), False), ("INV8", _md5("K000002"), True), ("INV9", _md5("K000002"), False)]
+    assert _query(incremental, "select interaction_id, interaction_type from marts.fct_interactions order by 1") == [
+        ("act1", "Call"), ("act2", "Visit"), ("ev1", "complaint"), ("ev2", "share"), ("ev3", "like")]
     assert _query(incremental, "select order_no, status, has_product, unit_cost_cny from marts.fct_order_lines "
                                "where order_no in ('SO7', 'SO8', 'SO9') order by 1") == [
         ("SO7", "shipped", False, None), ("SO8", "cancelled", True, Decimal("2")), ("SO9", "shipped", False, None)]

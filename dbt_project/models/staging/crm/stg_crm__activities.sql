@@ -1,11 +1,28 @@
+{{ config(
+    materialized='incremental',
+    unique_key='activity_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+{#- Incremental like stg_erp__order_lines (docs/decisions.md, "Incremental facts"). -#}
 with
 
 source as (
     select * from {{ source('raw_crm', 'activities') }}
 ),
 
+{% if is_incremental() %}
+candidates as (
+    {{ rows_of_keys_loaded_since_build('source', 'activity_id') }}
+),
+{% else %}
+candidates as (
+    select * from source
+),
+{% endif %}
+
 latest_versions as (
-    {{ incremental_latest('source', 'activity_id', updated_at='modified_time') }}
+    {{ incremental_latest('candidates', 'activity_id', updated_at='modified_time') }}
 ),
 
 final as (
@@ -22,7 +39,8 @@ final as (
         modified_time as modified_at,
         _export_date as export_date,
         _file_path as source_file,
-        _line_number as source_line
+        _line_number as source_line,
+        _loaded_at as loaded_at
     from latest_versions
 )
 

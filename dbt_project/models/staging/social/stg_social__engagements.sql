@@ -1,11 +1,28 @@
+{{ config(
+    materialized='incremental',
+    unique_key='event_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+{#- Incremental like stg_erp__order_lines (docs/decisions.md, "Incremental facts"). -#}
 with
 
 source as (
     select * from {{ source('raw_social', 'engagements') }}
 ),
 
+{% if is_incremental() %}
+candidates as (
+    {{ rows_of_keys_loaded_since_build('source', 'event_id') }}
+),
+{% else %}
+candidates as (
+    select * from source
+),
+{% endif %}
+
 latest_versions as (
-    {{ incremental_latest('source', 'event_id') }}
+    {{ incremental_latest('candidates', 'event_id') }}
 ),
 
 localised as (
@@ -19,7 +36,8 @@ localised as (
         {{ utc_to_local('occurred_at_utc') }} as occurred_at,
         _export_date as export_date,
         _file_path as source_file,
-        _line_number as source_line
+        _line_number as source_line,
+        _loaded_at as loaded_at
     from latest_versions
 ),
 
@@ -35,7 +53,8 @@ final as (
         cast(occurred_at as date) as occurred_date,
         export_date,
         source_file,
-        source_line
+        source_line,
+        loaded_at
     from localised
 )
 
