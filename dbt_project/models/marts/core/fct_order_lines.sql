@@ -64,10 +64,11 @@ changed_lines as (
 {% endif %}
 
 priced as (
+    {%- set net_amount = 'changed_lines.quantity * changed_lines.unit_price'
+        ~ ' * (1 - changed_lines.discount_rate) * changed_lines.fx_rate' %}
     select
         changed_lines.*,
-        {{ money_cny('changed_lines.quantity * changed_lines.unit_price * (1 - changed_lines.discount_rate) * changed_lines.fx_rate') }}
-            as net_amount_cny
+        {{ money_cny(net_amount) }} as net_amount_cny
     from changed_lines
 ),
 
