@@ -38,7 +38,8 @@ def parser() -> argparse.ArgumentParser:
                      help="warehouse directory (default: CW_WAREHOUSE_DIR or data/warehouse)")
     run.add_argument("--as-of", type=_date, help="as-of date D (default: CW_AS_OF or the latest order date)")
     run.add_argument("--rebuild", action="store_true", default=None,
-                     help="rebuild the marts even when nothing changed since the published run (CW_REBUILD=1)")
+                     help="rebuild the marts even when nothing changed since the published run, the "
+                          "incremental models in full (CW_REBUILD=1)")
 
     explain = sub.add_parser("explain", help="trace one customer's classification back to the file rows")
     explain.add_argument("--customer", required=True,

@@ -128,7 +128,8 @@ def test_rerun_on_same_landing_changes_nothing_but_runs(published, demo_landing)
 
 
 def test_rebuild_flag_rebuilds_unchanged_inputs_identically(published_copy, demo_landing):
-    """`--rebuild` runs dbt although nothing changed: new run id on the marts, same rows."""
+    """`--rebuild` runs dbt although nothing changed, the incremental models in full: new run id on the
+    marts, same rows."""
     serving = published_copy / "serving.duckdb"
     before, built_by = snapshot(serving), _mart_run_ids(serving)
     result = run_cli("run", "--landing", str(demo_landing), "--warehouse", str(published_copy), "--rebuild")
@@ -136,6 +137,9 @@ def test_rebuild_flag_rebuilds_unchanged_inputs_identically(published_copy, demo
     assert "inputs unchanged" not in result.stdout
     assert snapshot(serving) == before
     assert _mart_run_ids(serving).isdisjoint(built_by)
+    with duckdb.connect(str(published_copy / "warehouse.duckdb"), read_only=True) as con:  # incremental models too
+        assert con.execute("select dbt_full_refresh, dbt_succeeded from audit.run_inputs "
+                           "order by recorded_at desc limit 1").fetchone() == (True, True)
 
 
 def _marts(serving: Path) -> dict[str, list]:
