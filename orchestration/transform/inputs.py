@@ -84,6 +84,7 @@ def record_inputs(con: duckdb.DuckDBPyConnection, run_id: str, inputs: RunInputs
 
 
 def record_dbt_outcome(con: duckdb.DuckDBPyConnection, run_id: str, succeeded: bool) -> None:
+    """`succeeded`: dbt built the whole project without error (a subset of models does not count)."""
     con.execute("update audit.run_inputs set dbt_succeeded = ? where run_id = ?", [succeeded, run_id])
 
 

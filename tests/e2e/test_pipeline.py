@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -175,6 +176,26 @@ def test_an_incremental_run_publishes_what_a_full_build_publishes(published, dem
         modes = con.execute("select dbt_full_refresh from audit.run_inputs order by recorded_at").fetchall()
     assert modes == [(True,), (False,)]
     assert _marts(warehouse / "serving.duckdb") == _marts(published[0] / "serving.duckdb")
+
+
+def test_a_subset_of_the_models_does_not_vouch_for_the_incremental_ones(published_copy, demo_landing):
+    """Models picked in the UI (a subset of the dbt asset) succeed, but they left the incremental
+    models out: the build is not recorded as a successful dbt build, so a changed project would still
+    rebuild those in full."""
+    from orchestration.definitions import build_definitions
+    from orchestration.resources import RunParameters
+    from orchestration.settings import Settings
+
+    defs = build_definitions(Settings(landing_dir=demo_landing, warehouse_dir=published_copy))
+    tier = dg.AssetKey(["marts", "customer_tier"])
+    resources = {**defs.resources, "run_params": RunParameters(rebuild=True)}  # inputs are unchanged: force dbt
+    result = dg.materialize([defs.get_assets_def(tier)], selection=[tier], raise_on_error=False,
+                            resources=resources, instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    assert {e.asset_key for e in result.get_asset_materialization_events()} == {tier}
+    with duckdb.connect(str(published_copy / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select dbt_succeeded from audit.run_inputs where run_id = ?",
+                           [result.run_id]).fetchone() == (False,)
 
 
 def _deliver_spoiled_order_lines(demo_landing: Path, landing: Path, spoil) -> None:
