@@ -22,6 +22,16 @@
         and {% endif %}{% endfor %}
 {%- endmacro %}
 
+{#- An incremental staging model's input: on an incremental build the rows above, on a full build
+    every raw row. -#}
+{% macro rows_to_derive(relation, key) -%}
+    {%- if is_incremental() -%}
+        {{ rows_of_keys_loaded_since_build(relation, key) }}
+    {%- else -%}
+        select * from {{ relation }}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Facts keyed to customers through an ERP customer_no: the customer numbers whose customer_key in
     `resolved` (an import CTE over int_identity_resolved) differs from the one the model holds
     (identity clusters merge or split when snapshots change). -#}

@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    unique_key=['order_no', 'line_no'],
-    incremental_strategy='delete+insert',
-    on_schema_change='fail'
-) }}
+{{ config(materialized='incremental', unique_key=['order_no', 'line_no']) }}
 {#- Latest version of every order line ever loaded (cancelled included, any date; the marts
     apply D). Money is exact DECIMAL arithmetic rounded half away from zero to 0.01.
     Incremental (docs/decisions.md, "Incremental facts"): a run rebuilds the lines whose

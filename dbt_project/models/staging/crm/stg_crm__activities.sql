@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    unique_key='activity_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail'
-) }}
+{{ config(materialized='incremental', unique_key='activity_id') }}
 {#- Incremental like stg_erp__order_lines (docs/decisions.md, "Incremental facts"). -#}
 with
 
@@ -11,15 +6,9 @@ source as (
     select * from {{ source('raw_crm', 'activities') }}
 ),
 
-{% if is_incremental() %}
 candidates as (
-    {{ rows_of_keys_loaded_since_build('source', 'activity_id') }}
+    {{ rows_to_derive('source', 'activity_id') }}
 ),
-{% else %}
-candidates as (
-    select * from source
-),
-{% endif %}
 
 latest_versions as (
     {{ incremental_latest('candidates', 'activity_id', updated_at='modified_time') }}

@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    unique_key='invoice_no',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail'
-) }}
+{{ config(materialized='incremental', unique_key='invoice_no') }}
 {#- Incremental like stg_erp__order_lines (docs/decisions.md, "Incremental facts"). -#}
 with
 
@@ -11,15 +6,9 @@ source as (
     select * from {{ source('raw_erp', 'invoices') }}
 ),
 
-{% if is_incremental() %}
 candidates as (
-    {{ rows_of_keys_loaded_since_build('source', 'invoice_no') }}
+    {{ rows_to_derive('source', 'invoice_no') }}
 ),
-{% else %}
-candidates as (
-    select * from source
-),
-{% endif %}
 
 latest_versions as (
     {{ incremental_latest('candidates', 'invoice_no', updated_at='updated_at') }}

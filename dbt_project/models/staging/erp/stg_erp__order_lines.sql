@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    unique_key=['order_no', 'line_no'],
-    incremental_strategy='delete+insert',
-    on_schema_change='fail'
-) }}
+{{ config(materialized='incremental', unique_key=['order_no', 'line_no']) }}
 {#- Incremental (docs/decisions.md, "Incremental facts"): a run re-derives only the keys that
     occur in raw files loaded after the newest row already built (`loaded_at`), choosing their
     latest version among *all* their raw rows, old files included, and replaces those keys. A full
@@ -14,15 +9,9 @@ source as (
     select * from {{ source('raw_erp', 'order_lines') }}
 ),
 
-{% if is_incremental() %}
 candidates as (
-    {{ rows_of_keys_loaded_since_build('source', ['order_no', 'line_no']) }}
+    {{ rows_to_derive('source', ['order_no', 'line_no']) }}
 ),
-{% else %}
-candidates as (
-    select * from source
-),
-{% endif %}
 
 latest_versions as (
     {{ incremental_latest('candidates', ['order_no', 'line_no'], updated_at='updated_at') }}

@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    unique_key='event_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail'
-) }}
+{{ config(materialized='incremental', unique_key='event_id') }}
 {#- Incremental like stg_erp__order_lines (docs/decisions.md, "Incremental facts"). -#}
 with
 
@@ -11,15 +6,9 @@ source as (
     select * from {{ source('raw_social', 'engagements') }}
 ),
 
-{% if is_incremental() %}
 candidates as (
-    {{ rows_of_keys_loaded_since_build('source', 'event_id') }}
+    {{ rows_to_derive('source', 'event_id') }}
 ),
-{% else %}
-candidates as (
-    select * from source
-),
-{% endif %}
 
 latest_versions as (
     {{ incremental_latest('candidates', 'event_id') }}
