@@ -43,3 +43,21 @@
         and {{ resolved }}.source_system = 'erp'
     where {{ resolved }}.customer_key is distinct from built.customer_key
 {%- endmacro %}
+
+{#- An incremental fact's input (`relation`: its staging import CTE, with customer_no and
+    loaded_at): on an incremental build the rows newer than the watermark and those of re-keyed
+    customer numbers, plus those matching `also_changed` (a condition on `relation`); on a full
+    build every row. -#}
+{% macro rows_to_rebuild(relation, resolved, also_changed=none) -%}
+    {%- if is_incremental() -%}
+    select {{ relation }}.*
+    from {{ relation }}
+    where {{ relation }}.loaded_at > ({{ built_watermark() }})
+        or {{ relation }}.customer_no in ({{ rekeyed_erp_customers(resolved) }})
+        {%- if also_changed %}
+        or {{ also_changed }}
+        {%- endif %}
+    {%- else -%}
+    select * from {{ relation }}
+    {%- endif -%}
+{%- endmacro %}

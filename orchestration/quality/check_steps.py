@@ -64,8 +64,8 @@ def _checks_of_asset(asset_key: dg.AssetKey, defs: list[CheckDef]) -> dg.AssetCh
             for d in defs:
                 if dg.AssetCheckKey(asset_key, d.name) not in selected:
                     continue
-                yield evaluate(context, warehouse, asset_key=asset_key, check_name=d.name, severity=d.severity,
-                               body=lambda d=d: d.body(run), con=con)
+                yield evaluate(context, con, asset_key=asset_key, check_name=d.name, severity=d.severity,
+                               body=lambda d=d: d.body(run))
 
     return _checks
 

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from contextlib import nullcontext
 from typing import Any
 
 import dagster as dg
 import duckdb
 
 from orchestration.quality.results import CheckOutcome, Severity, record_check_result
-from orchestration.resources import WarehouseResource
 
 DAGSTER_SEVERITY = {"error": dg.AssetCheckSeverity.ERROR, "warn": dg.AssetCheckSeverity.WARN}
 
@@ -63,11 +61,10 @@ def to_check_result(outcome: CheckOutcome, severity: Severity, asset_key: dg.Ass
                                description=outcome.observed, asset_key=asset_key, check_name=check_name)
 
 
-def evaluate(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, *, asset_key: dg.AssetKey,
-             check_name: str, severity: Severity, body: Callable[[], CheckOutcome],
-             con: duckdb.DuckDBPyConnection | None = None) -> dg.AssetCheckResult:
-    """Run `body`, record its outcome in `audit.check_results` (through `con` when given, else a new
-    connection), return the Dagster result.
+def evaluate(context: dg.AssetCheckExecutionContext, con: duckdb.DuckDBPyConnection, *, asset_key: dg.AssetKey,
+             check_name: str, severity: Severity, body: Callable[[], CheckOutcome]) -> dg.AssetCheckResult:
+    """Run `body`, record its outcome in `audit.check_results` through `con` (the check step's
+    connection to the warehouse), return the Dagster result.
 
     A body that raises is a failed evaluation (recorded, with the error as the observation), not a
     crashed step: the publish gate must see it either way.
@@ -78,10 +75,8 @@ def evaluate(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResourc
         context.log.exception(f"check {check_name} on {asset_label(asset_key)} could not be evaluated")
         outcome = CheckOutcome(passed=False, observed=f"not evaluated: {type(exc).__name__}: {exc}",
                                evidence="the step log of this check in the Dagster run")
-    with nullcontext(con) if con is not None else warehouse.connect() as audit:
-        record_check_result(audit, run_id=context.run.run_id, asset=asset_label(asset_key), check_name=check_name,
-                            severity=severity, passed=outcome.passed, observed=outcome.observed,
-                            evidence=outcome.evidence)
+    record_check_result(con, run_id=context.run.run_id, asset=asset_label(asset_key), check_name=check_name,
+                        severity=severity, passed=outcome.passed, observed=outcome.observed, evidence=outcome.evidence)
     if not outcome.passed:
         context.log.warning(f"{asset_label(asset_key)} :: {check_name} ({severity}) failed: {outcome.observed}; "
                             f"evidence: {outcome.evidence}")

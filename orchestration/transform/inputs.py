@@ -41,16 +41,26 @@ CODE_GLOBS = (
 
 #: The dbt project: what built the incremental models.
 DBT_CODE_GLOBS = tuple(g for g in CODE_GLOBS if g.startswith("dbt_project/"))
+OTHER_CODE_GLOBS = tuple(g for g in CODE_GLOBS if g not in DBT_CODE_GLOBS)
 
 
 @cache
-def code_fingerprint(root: Path = PROJECT_ROOT, globs: tuple[str, ...] = CODE_GLOBS) -> str:
-    """sha256 over the path and bytes of every code file (a few hundred small files: milliseconds)."""
+def _digest(root: Path, globs: tuple[str, ...]) -> str:
+    """sha256 over the path and bytes of every file the globs match (a few hundred small files: milliseconds)."""
     digest = hashlib.sha256()
     files = sorted({p for pattern in globs for p in root.glob(pattern) if p.is_file()})
     for path in files:
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def dbt_code_fingerprint(root: Path = PROJECT_ROOT) -> str:
+    return _digest(root, DBT_CODE_GLOBS)
+
+
+def code_fingerprint(root: Path = PROJECT_ROOT) -> str:
+    """Every code file: the dbt project's fingerprint and the rest's (each file read once)."""
+    return hashlib.sha256(f"{dbt_code_fingerprint(root)}\n{_digest(root, OTHER_CODE_GLOBS)}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -71,7 +81,7 @@ def run_inputs(con: duckdb.DuckDBPyConnection, as_of: date, code: str | None = N
     code = code or code_fingerprint()
     payload = f"{raw}\n{as_of.isoformat()}\n{code}"
     return RunInputs(hashlib.sha256(payload.encode()).hexdigest(), as_of, files, code,
-                     dbt_code or code_fingerprint(PROJECT_ROOT, DBT_CODE_GLOBS))
+                     dbt_code or dbt_code_fingerprint())
 
 
 def record_inputs(con: duckdb.DuckDBPyConnection, run_id: str, inputs: RunInputs,

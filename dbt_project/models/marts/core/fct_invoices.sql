@@ -13,26 +13,9 @@ resolved as (
     select * from {{ ref('int_identity_resolved') }}
 ),
 
-{% if is_incremental() %}
-watermark as (
-    {{ built_watermark() }}
-),
-
-rekeyed_customers as (
-    {{ rekeyed_erp_customers('resolved') }}
-),
-
 changed_invoices as (
-    select invoices.*
-    from invoices
-    where invoices.loaded_at > (select watermark.loaded_at from watermark)
-        or invoices.customer_no in (select rekeyed_customers.customer_no from rekeyed_customers)
+    {{ rows_to_rebuild('invoices', 'resolved') }}
 ),
-{% else %}
-changed_invoices as (
-    select * from invoices
-),
-{% endif %}
 
 final as (
     select

@@ -20,14 +20,6 @@ resolved as (
 ),
 
 {% if is_incremental() %}
-watermark as (
-    {{ built_watermark() }}
-),
-
-rekeyed_customers as (
-    {{ rekeyed_erp_customers('resolved') }}
-),
-
 built_skus as (
     select distinct
         sku,
@@ -44,19 +36,12 @@ repriced_skus as (
     where products.unit_cost_cny is distinct from built_skus.unit_cost_cny
         or (products.sku is not null) <> built_skus.has_product
 ),
+{% endif %}
 
 changed_lines as (
-    select order_lines.*
-    from order_lines
-    where order_lines.loaded_at > (select watermark.loaded_at from watermark)
-        or order_lines.customer_no in (select rekeyed_customers.customer_no from rekeyed_customers)
-        or order_lines.sku in (select repriced_skus.sku from repriced_skus)
+    {{ rows_to_rebuild('order_lines', 'resolved',
+                       also_changed='order_lines.sku in (select repriced_skus.sku from repriced_skus)') }}
 ),
-{% else %}
-changed_lines as (
-    select * from order_lines
-),
-{% endif %}
 
 priced as (
     {%- set net_amount = 'changed_lines.quantity * changed_lines.unit_price'
