@@ -12,6 +12,7 @@ from pathlib import Path
 
 EXIT_FAILED_CHECKS = 1
 EXIT_ERROR = 2
+EXIT_LOCKED = 3
 
 
 def _date(text: str) -> date:
@@ -32,14 +33,25 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--start", type=_date, default=date(2024, 1, 1))
     demo.add_argument("--end", type=_date, default=date(2025, 12, 31))
 
-    run = sub.add_parser("run", help="one gated run: ingest, build, check, publish")
+    run = sub.add_parser(
+        "run", help="one gated run: ingest, build, check, publish",
+        description="One gated run of the nightly job for as-of date D (or one per date of --as-of .. --to). "
+                    "Exit status: 0 published, 1 not published (a blocking check or a step failed; the reasons "
+                    "are printed), 2 usage error, 3 the warehouse is in use by another run (nothing written).")
     run.add_argument("--landing", type=Path, help="landing directory (default: CW_LANDING_DIR or data/landing)")
     run.add_argument("--warehouse", type=Path,
                      help="warehouse directory (default: CW_WAREHOUSE_DIR or data/warehouse)")
     run.add_argument("--as-of", type=_date, help="as-of date D (default: CW_AS_OF or the latest order date)")
+    run.add_argument("--to", type=_date, dest="as_of_to",
+                     help="with --as-of: run every date from --as-of to this one, in order (a backfill)")
     run.add_argument("--rebuild", action="store_true", default=None,
                      help="rebuild the marts even when nothing changed since the published run, the "
                           "incremental models in full (CW_REBUILD=1)")
+    run.add_argument("--accept-snapshot-shrink", action="store_true", default=None,
+                     help="publish a new snapshot although it has fewer rows than CW_SNAPSHOT_MIN_SHARE of the one "
+                          "before (a real drop, not a truncated export); recorded in audit.runs")
+    run.add_argument("--wait", type=float, dest="lock_wait_seconds", metavar="SECONDS",
+                     help="wait up to this long for another run to finish (default: CW_LOCK_WAIT_SECONDS or 0)")
 
     explain = sub.add_parser("explain", help="trace one customer's classification back to the file rows")
     explain.add_argument("--customer", required=True,
@@ -67,8 +79,10 @@ def main(argv: list[str] | None = None) -> int:
             from orchestration.runner import run_pipeline
             from orchestration.settings import Settings
 
-            settings = Settings.from_env().override(landing_dir=args.landing, warehouse_dir=args.warehouse,
-                                                    as_of=args.as_of, rebuild=args.rebuild)
+            settings = Settings.from_env().override(
+                landing_dir=args.landing, warehouse_dir=args.warehouse, as_of=args.as_of, as_of_to=args.as_of_to,
+                rebuild=args.rebuild, accept_snapshot_shrink=args.accept_snapshot_shrink,
+                lock_wait_seconds=args.lock_wait_seconds)
             return run_pipeline(settings)
         if args.command == "explain":
             from orchestration.explain import explain_customer
@@ -84,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:  # the promise: a clear message, never a traceback
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        from orchestration.automation.alerts import redact
+        from orchestration.settings import Settings
+
+        text = redact(f"{type(exc).__name__}: {exc}", Settings.from_env().alert_webhook or "")
+        print(f"error: {text}", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_ERROR

@@ -7,13 +7,13 @@ built by a run first.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from orchestration.settings import DBT_PROJECT_DIR, Settings
+from orchestration.control.serving_state import read_publication
+from orchestration.settings import DBT_PROJECT_DIR, Settings, environ_without_secrets
 
 STATIC_INDEX = "static_index.html"
 
@@ -37,6 +37,12 @@ def docs_command(project_dir: Path, target_path: Path | None = None) -> list[str
     return cmd
 
 
+def _as_of_env(settings: Settings) -> dict[str, str]:
+    """The as-of date of the published marts: the docs compile the models for the D serving holds."""
+    publication = read_publication(settings.serving_db)
+    return {"CW_AS_OF": publication.as_of.isoformat()} if publication and publication.as_of else {}
+
+
 def build_docs(settings: Settings | None = None, project_dir: Path = DBT_PROJECT_DIR,
                target_path: Path | None = None) -> int:
     """Generate the static docs site; 0 on success, 1 with a clear message otherwise."""
@@ -45,7 +51,7 @@ def build_docs(settings: Settings | None = None, project_dir: Path = DBT_PROJECT
         print(f"docs: no warehouse at {settings.warehouse_db}: build it first with `make run` "
               "(or `python -m orchestration run`), then run `make docs` again", file=sys.stderr)
         return 1
-    env = {**os.environ, **settings.to_env()}
+    env = {**environ_without_secrets(), **settings.dbt_env(), **_as_of_env(settings)}
     proc = subprocess.run(docs_command(project_dir, target_path), cwd=project_dir, env=env, capture_output=True,
                           text=True)
     if proc.returncode != 0:

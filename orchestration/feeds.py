@@ -42,6 +42,11 @@ LINEAGE_COLUMNS: dict[str, str] = {
 }
 
 
+#: Feeds whose rows may carry personal data (marts.md: contacts, followers, engagements, and the free
+#: text of activities).
+PERSONAL_DATA_FEEDS = frozenset({"contacts", "followers", "engagements", "activities"})
+
+
 @dataclass(frozen=True)
 class Column:
     source: str  # header (CSV) or key (JSON) in the export
@@ -66,6 +71,12 @@ class FeedSpec:
     timestamp_style: TimestampStyle
     updated_at: str | None = None  # raw-zone version column of an incremental feed
     description: str = ""
+
+    @property
+    def personal_data(self) -> bool:
+        """Its rows may hold personal data (names, mobiles, e-mails, free text about people): their raw
+        text never leaves the working warehouse (serving's `audit.quarantine` has no `raw_record`)."""
+        return self.name in PERSONAL_DATA_FEEDS
 
     @property
     def folder(self) -> str:

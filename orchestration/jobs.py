@@ -1,7 +1,9 @@
-"""The one job: ingest every feed, build and test every model, check, publish.
+"""The one job: ingest every feed, build and test every model for the as-of date D, check, publish.
 
-It runs in-process and step by step: DuckDB allows one writer process, and dbt runs in a
-subprocess that needs `warehouse.duckdb` while no Python connection holds it.
+Partitioned by D (daily, Asia/Shanghai): the ingestion assets are not partitioned (a landed file is
+loaded once), everything after them is. It runs in-process and step by step: DuckDB allows one
+writer process, and dbt runs in a subprocess that needs `warehouse.duckdb` while no Python
+connection holds it.
 """
 
 from __future__ import annotations
@@ -10,15 +12,23 @@ import dagster as dg
 
 NIGHTLY_JOB_NAME = "nightly_classification"
 
-nightly_job = dg.define_asset_job(
-    NIGHTLY_JOB_NAME,
-    selection=dg.AssetSelection.all(),
-    executor_def=dg.in_process_executor,
-    description="Ingest new landing files, build every dbt model for the as-of date, evaluate every check, "
-                "and publish serving.duckdb when every blocking check passed.",
-)
+
+def build_nightly_job(partitions_def: dg.PartitionsDefinition) -> dg.UnresolvedAssetJobDefinition:
+    return dg.define_asset_job(
+        NIGHTLY_JOB_NAME,
+        selection=dg.AssetSelection.all(),
+        partitions_def=partitions_def,
+        executor_def=dg.in_process_executor,
+        description="Ingest new landing files, build every dbt model for the as-of date D (the partition), "
+                    "evaluate every check, and publish serving.duckdb when the run is complete and every "
+                    "blocking check passed.",
+    )
 
 
-def as_of_run_config(as_of: str) -> dict:
-    """Run config that sets the as-of date D of a run."""
-    return {"resources": {"run_params": {"config": {"as_of": as_of}}}}
+def run_control_config(*, rebuild: bool = False, accept_snapshot_shrink: bool = False,
+                       settle_seconds: float | None = None) -> dict:
+    """Run config of the run-control resource (what a run may be asked for; recorded with the run)."""
+    config: dict = {"rebuild": rebuild, "accept_snapshot_shrink": accept_snapshot_shrink}
+    if settle_seconds is not None:
+        config["settle_seconds"] = settle_seconds
+    return {"resources": {"run_control": {"config": config}}}

@@ -1,4 +1,5 @@
-"""Dagster resources: the working warehouse, the landing directory and the run's parameters.
+"""Dagster resources for the places the pipeline works in: the working warehouse, the landing
+directory, and the alert webhook. The run's own plan is `control.resource.RunControlResource`.
 
 Connections are opened, used and closed (`with warehouse.connect() as con:`): dbt runs in a
 subprocess that needs the DuckDB file, and DuckDB allows one writer process at a time.
@@ -6,6 +7,8 @@ subprocess that needs the DuckDB file, and DuckDB allows one writer process at a
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +17,31 @@ import dagster as dg
 import duckdb
 
 from orchestration.audit import ensure_audit_schema
-from orchestration.settings import Settings
+
+#: The working warehouse (warehouse.duckdb, the raw zone, work folders, logs) holds the raw text of the
+#: personal-data feeds: readable by its owner only. The warehouse folder itself can be traversed but not
+#: listed by others, so that BI users can open serving.duckdb and report.html (published 0644) by path.
+PRIVATE_DIR_MODE = 0o700
+WAREHOUSE_DIR_MODE = 0o711
+PRIVATE_FILE_MODE = 0o600
+#: Files the pipeline creates are its owner's only (umask), but for what it publishes explicitly.
+PRIVATE_UMASK = 0o077
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process has `warehouse.duckdb` open (the message names it)."""
+
+
+def _holder_of(message: str) -> str:
+    match = re.search(r"PID (\d+)", message)
+    if not match:
+        return "another process"
+    pid = match.group(1)
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        cmd = ""
+    return f"process {pid}" + (f" ({cmd[:160]})" if cmd else "")
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -40,14 +67,35 @@ class WarehouseResource(dg.ConfigurableResource):
     def raw_dir(self) -> Path:
         return self.root / "raw"
 
+    def ensure_private(self) -> None:
+        """Create the warehouse folder, its raw zone and work folders readable by their owner only, and
+        make the files this process creates from now on private (umask)."""
+        os.umask(PRIVATE_UMASK)
+        for folder, mode in ((self.root, WAREHOUSE_DIR_MODE), (self.raw_dir, PRIVATE_DIR_MODE),
+                             (self.root / "tmp", PRIVATE_DIR_MODE), (self.root / "logs", PRIVATE_DIR_MODE)):
+            folder.mkdir(parents=True, exist_ok=True)
+            if folder.stat().st_uid == os.getuid():
+                os.chmod(folder, mode)
+        for path in (self.db_path, self.db_path.with_name(self.db_path.name + ".wal")):
+            if path.exists() and path.stat().st_uid == os.getuid():
+                os.chmod(path, PRIVATE_FILE_MODE)
+
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A short-lived connection to `warehouse.duckdb` (audit schema ensured when writable)."""
+        """A short-lived connection to `warehouse.duckdb` (audit schema ensured when writable).
+        Raises WarehouseBusy, naming the process, when another process holds the file."""
         self.root.mkdir(parents=True, exist_ok=True)
         if read_only and not self.db_path.exists():
             read_only = False
-        con = duckdb.connect(str(self.db_path), read_only=read_only,
-                             config={"threads": self.threads, "memory_limit": self.memory_limit})
+        try:
+            con = duckdb.connect(str(self.db_path), read_only=read_only,
+                                 config={"threads": self.threads, "memory_limit": self.memory_limit})
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            raise WarehouseBusy(
+                f"{self.db_path} is open in {_holder_of(str(exc))}. Only the pipeline opens the working "
+                "warehouse (BI tools read serving.duckdb); close that program and run again.") from exc
         try:
             if not read_only:
                 ensure_audit_schema(con)
@@ -66,23 +114,9 @@ class LandingResource(dg.ConfigurableResource):
         return Path(self.landing_dir)
 
 
-class RunParameters(dg.ConfigurableResource):
-    """Per-run switches: the as-of date D (empty: the latest order date in the data); `rebuild`
-    forces dbt to run even when the inputs equal the published run's (see transform/inputs.py)."""
+class AlertResource(dg.ConfigurableResource):
+    """Where alerts go. The webhook URL is a secret: it is bound to the environment variable
+    `CW_ALERT_WEBHOOK` (`dg.EnvVar`, so the launchpad shows the variable's name, not its value), never
+    passed to dbt and never logged (`automation.alerts` redacts it)."""
 
-    as_of: str = ""
-    quarantine_max_share: float = 0.05
-    alert_webhook: str = ""
-    rebuild: bool = False
-
-
-def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableResource]:
-    settings = settings.resolved()
-    return {
-        "warehouse": WarehouseResource(warehouse_dir=str(settings.warehouse_dir), threads=settings.duckdb_threads,
-                                       memory_limit=settings.duckdb_memory_limit),
-        "landing": LandingResource(landing_dir=str(settings.landing_dir)),
-        "run_params": RunParameters(as_of=settings.as_of.isoformat() if settings.as_of else "",
-                                    quarantine_max_share=settings.quarantine_max_share,
-                                    alert_webhook=settings.alert_webhook or "", rebuild=settings.rebuild),
-    }
+    webhook_url: str | None = None

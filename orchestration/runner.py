@@ -1,34 +1,36 @@
-"""`python -m orchestration run`: one gated run of the nightly job, in-process, then a plain-text summary.
+"""`python -m orchestration run`: gated runs of the nightly job, in this process, with a plain-text summary.
 
-Flags override `CW_*`; the merged settings are put back into the environment before the code
-location is loaded, so the run uses exactly the definitions `dagster dev` shows.
+The CLI takes the warehouse lock before anything else (a second run exits at once, status 3, or waits
+`CW_LOCK_WAIT_SECONDS`), fixes D (the flag, else the latest order date in the data: control/as_of.py),
+builds the definitions from its settings (`build_definitions(settings)`: no environment round trip)
+and executes the job for that partition. With `--to`, one run per date of the range, in order,
+stopping at the first that does not publish. The run's own plan, checks and publish step do the rest.
+
+Exit status: 0 published (every date of a range), 1 not published (a blocking check failed, a step
+failed, or the run was refused), 2 usage error, 3 the warehouse is in use by another run.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import sys
 import time
+from datetime import date
 
 import dagster as dg
-import duckdb
 
+from orchestration.control.as_of import check_in_range, date_range, manual_as_of
+from orchestration.control.lock import WarehouseLocked, warehouse_lock
+from orchestration.control.plan import TRIGGER_TAG
 from orchestration.settings import Settings
 
-MAX_LISTED = 10
+EXIT_PUBLISHED = 0
+EXIT_NOT_PUBLISHED = 1
+EXIT_USAGE = 2
+EXIT_LOCKED = 3
 # The console shows this command's summary; the full event log is in the Dagster UI / instance.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-
-
-class _NoResultFilter(logging.Filter):
-    """Drops Dagster's "blocking asset check ... emitted no result" console warnings: a run whose
-    inputs are unchanged skips dbt and so every dbt test; and the publish step re-reads the gate
-    from `audit.check_results` itself rather than trusting Dagster's gating (publish/assets.py)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "emitted no result" not in record.getMessage()
 
 
 def _instance() -> dg.DagsterInstance:
@@ -40,82 +42,74 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.ephemeral()
 
 
+def _dates(settings: Settings) -> list[date] | str | None:
+    """The as-of dates asked for (None: the latest order date), or why they are not valid."""
+    if settings.as_of_to and not settings.as_of:
+        return "--to needs --as-of (the first date of the range)"
+    if not settings.as_of:
+        return None
+    last = settings.as_of_to or settings.as_of
+    if last < settings.as_of:
+        return f"--to {last} is before --as-of {settings.as_of}"
+    for d in {settings.as_of, last}:
+        problem = check_in_range(d, settings.first_as_of)
+        if problem:
+            return problem
+    return date_range(settings.as_of, last)
+
+
 def run_pipeline(settings: Settings) -> int:
     settings = settings.resolved()
     if not settings.landing_dir.is_dir():
         print(f"error: landing directory {settings.landing_dir} does not exist "
               f"(make one with: python -m orchestration demo-data --out {settings.landing_dir})", file=sys.stderr)
-        return 2
-    os.environ.update(settings.to_env())
-    logging.getLogger("dagster._core.execution.plan.active").addFilter(_NoResultFilter())
-    if not settings.as_of:
-        os.environ.pop("CW_AS_OF", None)
+        return EXIT_USAGE
+    dates = _dates(settings)
+    if isinstance(dates, str):
+        print(f"error: {dates}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        with warehouse_lock(settings.warehouse_dir, purpose="python -m orchestration run",
+                            wait_seconds=settings.lock_wait_seconds or 0):
+            if dates is None:
+                latest = manual_as_of(settings.landing_dir, settings.warehouse_db, settings.raw_dir / "erp" /
+                                      "order_lines", settings.settle_seconds or 0)
+                if latest is None:
+                    print("error: no order line in the data to take the as-of date from; give --as-of YYYY-MM-DD",
+                          file=sys.stderr)
+                    return EXIT_USAGE
+                dates = [latest]
+            return _run_dates(settings, dates)
+    except WarehouseLocked as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
 
-    from orchestration.definitions import defs
+
+def _run_dates(settings: Settings, dates: list[date]) -> int:
+    from orchestration.definitions import build_definitions
     from orchestration.jobs import NIGHTLY_JOB_NAME
 
+    job = build_definitions(settings).resolve_job_def(NIGHTLY_JOB_NAME)
+    with _instance() as instance:
+        for index, as_of in enumerate(dates):
+            code = _run_one(settings, job, instance, as_of)
+            if code != EXIT_PUBLISHED and index + 1 < len(dates):
+                print(f"stopped: {as_of} was not published, so the later dates were not run "
+                      f"({dates[index + 1]} .. {dates[-1]}); run them again once it is fixed", file=sys.stderr)
+                return code
+    return code
+
+
+def _run_one(settings: Settings, job: dg.JobDefinition, instance: dg.DagsterInstance, as_of: date) -> int:
+    from orchestration.summary import summarize
+
     started = time.perf_counter()
-    job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
-    log_path = settings.warehouse_dir / "logs" / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    log_path = settings.warehouse_dir / "logs" / f"run-{time.strftime('%Y%m%dT%H%M%S')}-{as_of}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     # dbt's own progress lines go to the run's log file; the console gets the summary below
-    with _instance() as instance, open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
+    with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET,
+                                        partition_key=as_of.isoformat(),
+                                        tags={TRIGGER_TAG: "cli", "as_of": as_of.isoformat()})
     print(f"dbt and step output: {log_path}")
-    seconds = time.perf_counter() - started
-    step_errors = [f"{event.step_key}: {event.event_specific_data.error.message.strip().splitlines()[0]}"
-                   for event in result.get_step_failure_events()]
-    return report(settings, result.run_id, result.success, seconds, step_errors)
-
-
-def report(settings: Settings, run_id: str, success: bool, seconds: float, step_errors: list[str] = ()) -> int:
-    """Print what the run did; record a failed run in audit.runs when the job stopped early."""
-    from orchestration.publish.runs import record_run
-    from orchestration.quality.results import failed_blocking_checks
-
-    with duckdb.connect(str(settings.warehouse_db)) as con:
-        files = con.execute(
-            "select feed, status, count(*), sum(rows_loaded), sum(rows_quarantined) from audit.load_log "
-            "where run_id = ? group by all order by 1, 2", [run_id]).fetchall()
-        rejected = con.execute("select path, reason from audit.load_log where run_id = ? and status = 'rejected' "
-                               "order by path", [run_id]).fetchall()
-        quarantine_sample = con.execute(
-            "select file, line_number, reason from audit.quarantine where run_id = ? order by file, line_number "
-            f"limit {MAX_LISTED}", [run_id]).fetchall()
-        failures = failed_blocking_checks(con, run_id)
-        warnings = con.execute("select asset, check_name, observed from audit.check_results where run_id = ? "
-                               "and severity = 'warn' and not passed order by 1, 2", [run_id]).fetchall()
-        run = con.execute("select status, published, as_of_date, rule_version, message from audit.runs "
-                          "where run_id = ?", [run_id]).fetchone()
-        if run is None or run[0] != "success":
-            message = "job failed before publishing" if not failures else "blocking checks failed"
-            record_run(con, run_id, status="failed", published=False, message=message)
-            run = ("failed", False, run[2] if run else None, run[3] if run else None, message)
-
-    print(f"run {run_id}  ({seconds:.1f}s)")
-    if not files:
-        print("  no new landing files")
-    for feed, status, n, loaded, quarantined in files:
-        print(f"  {feed:<12} {status:<18} files={n}  rows_loaded={loaded or 0}  rows_quarantined={quarantined or 0}")
-    for path, reason in rejected:
-        print(f"  rejected file {path}: {reason}")
-    for file, line, reason in quarantine_sample:
-        print(f"  quarantined {file} line {line}: {reason}")
-    for asset, check, observed in warnings:
-        print(f"  warning {asset} :: {check}: {observed}")
-    published = bool(run[1]) and success
-    if published:
-        print(f"published {settings.serving_db}  (as-of {run[2]}, rules {run[3]})")
-        if run[4]:
-            print(f"  {run[4]}")
-        print("  BI tools: duckdb.connect(path, read_only=True); schemas marts, audit")
-        return 0
-    print(f"NOT published: {settings.serving_db} was left untouched", file=sys.stderr)
-    for f in failures:
-        print(f"  FAILED {f['asset']} :: {f['check_name']}: observed {f['observed']}; evidence: {f['evidence']}",
-              file=sys.stderr)
-    if not failures:
-        print("  the job failed before its checks ran; see the Dagster run log", file=sys.stderr)
-        for error in step_errors:
-            print(f"  step {error}", file=sys.stderr)
-    return 1
+    return summarize(settings, result, time.perf_counter() - started)

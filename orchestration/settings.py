@@ -1,7 +1,7 @@
 """One settings object, read from the environment (`CW_*`) once; command-line flags override it.
 
-Nothing below this module reads the environment: assets get paths and switches from resources
-built from these settings.
+Nothing below this module reads the environment: `definitions.build_definitions(settings)` turns
+the settings into resources and into the gates of the checks.
 """
 
 from __future__ import annotations
@@ -16,31 +16,68 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
+_TRUE = ("1", "true", "yes")
+#: Variables holding secrets: never passed to a subprocess (dbt) nor logged.
+SECRET_VARIABLES = ("CW_ALERT_WEBHOOK",)
+
+
+def environ_without_secrets(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a subprocess (dbt): everything but the secrets."""
+    env = os.environ if env is None else env
+    return {k: v for k, v in env.items() if k not in SECRET_VARIABLES}
+
+
+def _float(env: Mapping[str, str], name: str) -> float | None:
+    value = env.get(name)
+    return float(value) if value not in (None, "") else None
+
+
+@dataclass(frozen=True)
+class Gates:
+    """Thresholds of blocking checks. Fixed by the code location's settings: not run config."""
+
+    quarantine_max_share: float = 0.05  # a file quarantining more than this share of rows fails its check
+    snapshot_min_share: float = 0.8  # a new snapshot with fewer rows than this share of the one before fails
+
 
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path = Path("data/landing")
     warehouse_dir: Path = Path("data/warehouse")
     as_of: date | None = None  # None: the latest order date in the data (manual run)
+    as_of_to: date | None = None  # with as_of: one run per date of the range (a backfill from the CLI)
     duckdb_threads: int = 2
     duckdb_memory_limit: str = "3GB"
-    quarantine_max_share: float = 0.05  # a file quarantining more than this share of rows fails its check
+    gates: Gates = Gates()
     alert_webhook: str | None = None
     rebuild: bool = False  # rebuild the marts even when the run's inputs equal the published run's
+    accept_snapshot_shrink: bool = False  # one run: publish a snapshot that shrank below the gate
+    settle_seconds: float | None = None  # None: 60 s for schedule and sensor runs, 0 for manual runs
+    lock_wait_seconds: float | None = None  # None: 0 for the CLI, 30 min for runs launched by Dagster
+    first_as_of: date = date(2015, 1, 1)  # the first daily partition
+    catchup_days: int = 7  # the schedule catches up unpublished nights this far back
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         as_of = env.get("CW_AS_OF") or None
+        first = env.get("CW_FIRST_AS_OF") or None
         return cls(
             landing_dir=Path(env.get("CW_LANDING_DIR") or cls.landing_dir),
             warehouse_dir=Path(env.get("CW_WAREHOUSE_DIR") or cls.warehouse_dir),
             as_of=date.fromisoformat(as_of) if as_of else None,
             duckdb_threads=int(env.get("CW_DUCKDB_THREADS") or cls.duckdb_threads),
             duckdb_memory_limit=env.get("CW_DUCKDB_MEMORY_LIMIT") or cls.duckdb_memory_limit,
-            quarantine_max_share=float(env.get("CW_QUARANTINE_MAX_SHARE") or cls.quarantine_max_share),
+            gates=Gates(
+                quarantine_max_share=_float(env, "CW_QUARANTINE_MAX_SHARE") or Gates.quarantine_max_share,
+                snapshot_min_share=_float(env, "CW_SNAPSHOT_MIN_SHARE") or Gates.snapshot_min_share,
+            ),
             alert_webhook=env.get("CW_ALERT_WEBHOOK") or None,
-            rebuild=(env.get("CW_REBUILD") or "").lower() in ("1", "true", "yes"),
+            rebuild=(env.get("CW_REBUILD") or "").lower() in _TRUE,
+            settle_seconds=_float(env, "CW_SETTLE_SECONDS"),
+            lock_wait_seconds=_float(env, "CW_LOCK_WAIT_SECONDS"),
+            first_as_of=date.fromisoformat(first) if first else cls.first_as_of,
+            catchup_days=int(env.get("CW_CATCHUP_DAYS") or cls.catchup_days),
         )
 
     def override(self, **changes) -> Settings:
@@ -51,22 +88,10 @@ class Settings:
         """Paths made absolute (the dbt subprocess and Dagster workers may run elsewhere)."""
         return replace(self, landing_dir=self.landing_dir.resolve(), warehouse_dir=self.warehouse_dir.resolve())
 
-    def to_env(self) -> dict[str, str]:
-        """The settings as `CW_*` variables, for subprocesses (dbt) and for Dagster code locations."""
-        env = {
-            "CW_LANDING_DIR": str(self.landing_dir),
-            "CW_WAREHOUSE_DIR": str(self.warehouse_dir),
-            "CW_DUCKDB_THREADS": str(self.duckdb_threads),
-            "CW_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
-            "CW_QUARANTINE_MAX_SHARE": str(self.quarantine_max_share),
-        }
-        if self.as_of:
-            env["CW_AS_OF"] = self.as_of.isoformat()
-        if self.alert_webhook:
-            env["CW_ALERT_WEBHOOK"] = self.alert_webhook
-        if self.rebuild:
-            env["CW_REBUILD"] = "1"
-        return env
+    def dbt_env(self) -> dict[str, str]:
+        """What a hand-run dbt needs (`make docs`): the warehouse and DuckDB's resources. No secret."""
+        return {"CW_WAREHOUSE_DIR": str(self.warehouse_dir), "CW_DUCKDB_THREADS": str(self.duckdb_threads),
+                "CW_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit}
 
     @property
     def warehouse_db(self) -> Path:

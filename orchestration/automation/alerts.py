@@ -1,12 +1,15 @@
-"""The run-failure alert: log the failed run, and POST a small JSON to a webhook when one is set.
+"""Alerts: a failed run, and a published run that rejected files, are logged and POSTed to a webhook.
 
-The webhook URL comes from the injected `run_params` resource (`RunParameters.alert_webhook`, set
-from `CW_ALERT_WEBHOOK` by `resources_from_settings`): Dagster 1.13 run-status sensors take
-resources as parameters, so nothing here reads the environment. A webhook that fails (refused,
-timeout, HTTP error, bad URL) is logged, never raised: alerting must not fail the sensor.
-Recording the run in `audit.runs` is done elsewhere (publish); this module only alerts.
+The webhook URL is a secret (it often carries a token): it comes from the `alerts` resource, bound to
+`CW_ALERT_WEBHOOK` through `dg.EnvVar` (definitions.py), is never logged — error texts that could
+carry it are redacted — and never reaches dbt (transform/dbt_child.py). A webhook that fails
+(refused, timeout, HTTP error, bad URL) is logged, never raised: alerting must not fail the sensor.
 
-Default status RUNNING (decision): it starts no runs, it only reports failures, and a failed
+Runs started by `python -m orchestration run` alert from the CLI itself (runner.py): the daemon may
+not be running where cron starts the CLI. The sensors here leave those runs (tag `cw/trigger=cli`)
+alone, so that no alert is sent twice.
+
+Default status RUNNING (decision): the sensors start no runs, they only report, and a failed
 nightly run must not go unnoticed because somebody forgot a toggle.
 """
 
@@ -20,8 +23,8 @@ from urllib.parse import urlsplit
 
 import dagster as dg
 
-from orchestration.jobs import nightly_job
-from orchestration.resources import RunParameters
+from orchestration.control.plan import TRIGGER_TAG
+from orchestration.resources import AlertResource
 
 WEBHOOK_TIMEOUT_SECONDS = 5.0
 MAX_ERROR_CHARS = 500  # per step: the first part of the message, not the stack trace
@@ -61,6 +64,45 @@ def _safe_target(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname or '?'}"
 
 
+def redact(text: str, url: str) -> str:
+    """`text` without the URL or its secret parts (path, query, user info)."""
+    if not url:
+        return text
+    parts = urlsplit(url)
+    secrets = [url, parts.path, parts.query, parts.netloc if "@" in parts.netloc else ""]
+    for secret in sorted((s for s in secrets if s and len(s) > 1), key=len, reverse=True):
+        text = text.replace(secret, "[redacted]")
+    return text
+
+
+def rejection_payload(*, run_id: str, job_name: str, tags: Mapping[str, str], rejected: Mapping[str, int]) -> dict:
+    as_of = tags.get("as_of") or tags.get("dagster/partition") or None
+    total = sum(rejected.values())
+    feeds = ", ".join(f"{feed}: {n}" for feed, n in sorted(rejected.items()))
+    return {
+        "event": "files_rejected",
+        "text": f"Run {run_id} of {job_name} published (as-of {as_of or 'latest'}) but rejected {total} landed "
+                f"file(s) ({feeds}); see audit.load_log",
+        "job": job_name,
+        "run_id": run_id,
+        "as_of": as_of,
+        "rejected_files": dict(rejected),
+    }
+
+
+def send(log, url: str | None, payload: Mapping, details: str = "") -> None:
+    """Log the alert (with `details`); POST it when a webhook is set. Never raises, never logs the URL."""
+    log.error(f"ALERT {payload['text']}{details}")
+    if not url:
+        return
+    error = post_alert(url, payload)
+    target = _safe_target(url)
+    if error:
+        log.error(f"Alert webhook {target} failed: {redact(error, url)}")
+    else:
+        log.info(f"Alert sent to webhook {target}")
+
+
 def post_alert(url: str, payload: Mapping, timeout: float = WEBHOOK_TIMEOUT_SECONDS) -> str | None:
     """POST `payload` as JSON to `url`; None when it was accepted, else why it failed (never raises)."""
     if urlsplit(url).scheme not in ("http", "https"):
@@ -75,24 +117,53 @@ def post_alert(url: str, payload: Mapping, timeout: float = WEBHOOK_TIMEOUT_SECO
     return None
 
 
-@dg.run_failure_sensor(
-    name="nightly_failure_alert",
-    monitored_jobs=[nightly_job],
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Logs an alert for every failed nightly run and POSTs it to CW_ALERT_WEBHOOK when that is set.",
-)
-def nightly_failure_alert(context: dg.RunFailureSensorContext, run_params: RunParameters) -> None:
-    run = context.dagster_run
-    payload = alert_payload(run_id=run.run_id, job_name=run.job_name, tags=run.tags,
-                            message=context.failure_event.message or "",
-                            failed_steps=step_errors(context.get_step_failure_events()))
-    details = "".join(f"\n  {step['step']}: {step['error']}" for step in payload["failed_steps"])
-    context.log.error(f"ALERT {payload['text']}\n{payload['message']}{details}")
-    if not run_params.alert_webhook:
-        return
-    error = post_alert(run_params.alert_webhook, payload)
-    target = _safe_target(run_params.alert_webhook)
-    if error:
-        context.log.error(f"Alert webhook {target} failed: {error}")
-    else:
-        context.log.info(f"Alert sent to webhook {target}")
+def rejected_files_of_run(instance: dg.DagsterInstance, run_id: str) -> dict[str, int]:
+    """Feed → files rejected, from the run's ingestion materializations (metadata `files_rejected`)."""
+    rejected: dict[str, int] = {}
+    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+        materialization = entry.asset_materialization
+        if materialization is None:
+            continue
+        value = materialization.metadata.get("files_rejected")
+        n = int(value.value) if value is not None else 0
+        if n:
+            rejected[materialization.asset_key.path[-1]] = rejected.get(materialization.asset_key.path[-1], 0) + n
+    return rejected
+
+
+def build_alert_sensors(job: dg.UnresolvedAssetJobDefinition) -> list[dg.SensorDefinition]:
+    @dg.run_failure_sensor(
+        name="nightly_failure_alert",
+        monitored_jobs=[job],
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Logs an alert for every failed nightly run and POSTs it to CW_ALERT_WEBHOOK when that is set.",
+    )
+    def nightly_failure_alert(context: dg.RunFailureSensorContext, alerts: AlertResource) -> None:
+        run = context.dagster_run
+        if run.tags.get(TRIGGER_TAG) == "cli":
+            return
+        payload = alert_payload(run_id=run.run_id, job_name=run.job_name, tags=run.tags,
+                                message=redact(context.failure_event.message or "", alerts.webhook_url or ""),
+                                failed_steps={k: redact(v, alerts.webhook_url or "") for k, v in
+                                              step_errors(context.get_step_failure_events()).items()})
+        details = "".join(f"\n  {step['step']}: {step['error']}" for step in payload["failed_steps"])
+        send(context.log, alerts.webhook_url, payload, f"\n{payload['message']}{details}")
+
+    @dg.run_status_sensor(
+        name="rejected_files_alert",
+        run_status=dg.DagsterRunStatus.SUCCESS,
+        monitored_jobs=[job],
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="A run that published but rejected landed files still alerts (log, and CW_ALERT_WEBHOOK when "
+                    "set): a rejected file is never silent.",
+    )
+    def rejected_files_alert(context: dg.RunStatusSensorContext, alerts: AlertResource) -> None:
+        run = context.dagster_run
+        if run.tags.get(TRIGGER_TAG) == "cli":
+            return
+        rejected = rejected_files_of_run(context.instance, run.run_id)
+        if rejected:
+            send(context.log, alerts.webhook_url,
+                 rejection_payload(run_id=run.run_id, job_name=run.job_name, tags=run.tags, rejected=rejected))
+
+    return [nightly_failure_alert, rejected_files_alert]

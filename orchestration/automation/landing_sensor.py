@@ -13,6 +13,10 @@ and that run reports it. Hidden files (`.name`, the usual temporary names of upl
 and so are files modified in the last `SETTLE_SECONDS` (still being written); they are picked up by a
 later tick once quiet.
 
+D of a sensor run (decision): yesterday, local time, as for the schedule: the last complete day
+(the partition the nightly schedule publishes); the ingestion itself does not depend on D. The run
+also waits for files to settle (CW_SETTLE_SECONDS, 60 s by default for sensor runs).
+
 Default status STOPPED (decision): switched on, the first tick sees every file already there and
 starts a run at once, and a sensor run can overlap the 02:00 schedule on the single-writer DuckDB
 file. Operators switch it on in the UI (Automation → `landing_files_sensor` → toggle) where files
@@ -30,8 +34,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.control.as_of import yesterday
 from orchestration.feeds import FEEDS
-from orchestration.jobs import as_of_run_config, nightly_job
 from orchestration.resources import LandingResource
 
 SETTLE_SECONDS = 30
@@ -50,7 +54,7 @@ def scan_landing(root: Path, folders: Iterable[str], settled_before_ns: int | No
             continue
         with os.scandir(directory) as entries:
             for entry in entries:
-                if entry.name.startswith(".") or not entry.is_file():
+                if entry.name.startswith(".") or not entry.is_file(follow_symlinks=False):
                     continue
                 stat = entry.stat()
                 if settled_before_ns is not None and stat.st_mtime_ns > settled_before_ns:
@@ -87,25 +91,29 @@ def batch_run_key(paths: list[str], listing: Listing) -> str:
     return f"landing-{digest.hexdigest()[:20]}"
 
 
-@dg.sensor(
-    name="landing_files_sensor",
-    job=nightly_job,
-    minimum_interval_seconds=60,
-    default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Starts one nightly run (as-of = latest order date) for each batch of new or rewritten files "
-                "in the feed folders of the landing directory. Off by default; switch it on in the UI.",
-)
-def landing_files_sensor(context: dg.SensorEvaluationContext, landing: LandingResource):
-    settled_before_ns = time.time_ns() - SETTLE_SECONDS * 1_000_000_000
-    listing = scan_landing(landing.root, (spec.folder for spec in FEEDS.values()), settled_before_ns)
-    fresh, cursor = new_files(context.cursor, listing)
-    context.update_cursor(cursor)
-    if not fresh:
-        return dg.SkipReason(f"No new or changed files in {len(listing)} landed file(s).")
-    context.log.info(f"{len(fresh)} new or changed file(s): {', '.join(fresh[:20])}"
-                     + (" …" if len(fresh) > 20 else ""))
-    return dg.RunRequest(
-        run_key=batch_run_key(fresh, listing),
-        run_config=as_of_run_config(""),
-        tags={"as_of": "latest", "landing_files": str(len(fresh))},
+def build_landing_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefinition:
+    @dg.sensor(
+        name="landing_files_sensor",
+        job=job,
+        minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.STOPPED,
+        description="Starts one nightly run (as-of = yesterday, local time) for each batch of new or rewritten "
+                    "files in the feed folders of the landing directory. Off by default; switch it on in the UI.",
     )
+    def landing_files_sensor(context: dg.SensorEvaluationContext, landing: LandingResource):
+        settled_before_ns = time.time_ns() - SETTLE_SECONDS * 1_000_000_000
+        listing = scan_landing(landing.root, (spec.folder for spec in FEEDS.values()), settled_before_ns)
+        fresh, cursor = new_files(context.cursor, listing)
+        context.update_cursor(cursor)
+        if not fresh:
+            return dg.SkipReason(f"No new or changed files in {len(listing)} landed file(s).")
+        context.log.info(f"{len(fresh)} new or changed file(s): {', '.join(fresh[:20])}"
+                         + (" …" if len(fresh) > 20 else ""))
+        as_of = yesterday().isoformat()
+        return dg.RunRequest(
+            run_key=batch_run_key(fresh, listing),
+            partition_key=as_of,
+            tags={"as_of": as_of, "landing_files": str(len(fresh))},
+        )
+
+    return landing_files_sensor

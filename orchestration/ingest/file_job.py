@@ -7,17 +7,23 @@ from datetime import date, datetime
 from pathlib import Path
 
 from orchestration.feeds import FeedSpec
-from orchestration.ingest.landing_files import FileFacts
+from orchestration.ingest.file_facts import FileFacts
 
 
 class FileRejected(ValueError):
-    """The whole file cannot be loaded (reason in the message); nothing of it is kept."""
+    """The whole file cannot be loaded for what its bytes are (reason in the message); nothing of it
+    is kept, and the verdict is logged."""
+
+
+class IngestFault(RuntimeError):
+    """The machine failed while a file was read or loaded (memory, disk, an interrupt): no verdict on
+    the file, nothing logged for it; the step fails and the next run tries the file again."""
 
 
 @dataclass(frozen=True)
 class FileJob:
     spec: FeedSpec
-    source: Path
+    source: Path  # the private copy of the landed file's bytes (never the landing folder)
     rel_path: str
     facts: FileFacts
     export_date: date

@@ -1,4 +1,4 @@
-"""What `audit.load_log` already knows, and writing one file's outcome to the audit tables."""
+"""What `audit.load_log` already knows of a feed, and logging one file's outcome (through `audit`)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,31 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration import audit
+from orchestration.ingest.file_facts import Stamp
 from orchestration.ingest.results import FileResult
-from orchestration.ingest.sql_text import literal
 
 
 @dataclass
 class LedgerState:
     logged: set[tuple[str, str]] = field(default_factory=set)  # (path, sha256) of the feed, any status
     loaded: dict[str, str] = field(default_factory=dict)  # sha256 -> path of a loaded file, any feed
+    stamps: dict[tuple[str, int, int], str] = field(default_factory=dict)  # (path, size, mtime_ns) -> sha256
+
+    @property
+    def logged_paths(self) -> set[str]:
+        return {path for path, _ in self.logged}
+
+    def known_stamp(self, path: str, stamp: Stamp) -> str | None:
+        """The sha256 logged for this path at this size and mtime, if any (no need to read it again)."""
+        return self.stamps.get((path, stamp.size, stamp.mtime_ns))
 
 
 def read_state(con: duckdb.DuckDBPyConnection, feed: str) -> LedgerState:
     state = LedgerState()
-    rows = con.execute("select path, sha256 from audit.load_log where feed = ?", [feed]).fetchall()
-    state.logged = {(path, sha) for path, sha in rows}
+    rows = con.execute("select path, sha256, bytes, mtime_ns from audit.load_log where feed = ?", [feed]).fetchall()
+    state.logged = {(path, sha) for path, sha, _, _ in rows}
+    state.stamps = {(path, size, mtime): sha for path, sha, size, mtime in rows if mtime is not None}
     rows = con.execute(
         "select sha256, min(path) from audit.load_log where status = 'loaded' group by sha256").fetchall()
     state.loaded = dict(rows)
@@ -31,21 +42,8 @@ def read_state(con: duckdb.DuckDBPyConnection, feed: str) -> LedgerState:
 def record_file(con: duckdb.DuckDBPyConnection, feed: str, result: FileResult, run_id: str, logged_at: datetime,
                 quarantine_file: Path | None) -> None:
     """One load_log row and the file's quarantined rows, in one transaction."""
-    con.execute("begin transaction")
-    try:
-        con.execute(
-            """
-            insert into audit.load_log (path, feed, sha256, bytes, export_date, rows_read, rows_loaded,
-                                        rows_quarantined, status, reason, extra_columns, raw_path, run_id, loaded_at)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [result.path, feed, result.sha256, result.bytes, result.export_date, result.rows_read,
-             result.rows_loaded, result.rows_quarantined, result.status, result.reason,
-             ", ".join(result.extra_columns) or None, result.raw_path, run_id, logged_at],
-        )
-        if quarantine_file is not None:
-            con.execute(f"insert into audit.quarantine by name select * from read_parquet({literal(quarantine_file)})")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+    audit.record_file(con, feed=feed, path=result.path, sha256=result.sha256, size=result.bytes,
+                      mtime_ns=result.mtime_ns, export_date=result.export_date, rows_read=result.rows_read,
+                      rows_loaded=result.rows_loaded, rows_quarantined=result.rows_quarantined, status=result.status,
+                      reason=result.reason, extra_columns=result.extra_columns, raw_path=result.raw_path,
+                      run_id=run_id, logged_at=logged_at, quarantine_file=quarantine_file)

@@ -20,8 +20,9 @@ import duckdb
 from orchestration.feeds import FeedSpec
 from orchestration.ingest import fast_csv, raw_output
 from orchestration.ingest.fast_load import load_fast
-from orchestration.ingest.file_job import CsvHeader, FileJob, FileLoad, FileRejected
+from orchestration.ingest.file_job import CsvHeader, FileJob, FileLoad, FileRejected, IngestFault
 from orchestration.ingest.records_sql import (
+    MAX_LINE_BYTES,
     csv_data_records_sql,
     csv_records_sql,
     csv_rows_sql,
@@ -58,11 +59,25 @@ def load_file(job: FileJob, threads: int, memory_limit: str) -> FileLoad:
         try:
             return _load_careful(con, job, copy, header)
         except duckdb.Error as exc:
-            raise FileRejected(f"could not be read: {str(exc).splitlines()[0]}") from exc
+            raise judged(exc, job) from exc
         finally:
             con.close()
     finally:
         raw_output.discard(job)  # what an abandoned attempt left (nothing once published)
+
+
+def judged(exc: duckdb.Error, job: FileJob) -> Exception:
+    """What a DuckDB error of the careful path says: a verdict on the file's bytes only when its CSV
+    reader refused the text (a line over the size limit, an invalid byte sequence) — the careful path
+    reads every line as one unquoted value, so nothing else of the text can upset the reader. Anything
+    else (out of memory, disk, an interrupt, an internal error) is a fault of the machine."""
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, duckdb.InvalidInputException) and "CSV Error" in str(exc):
+        if "line size" in str(exc).lower():
+            return FileRejected(f"a line is longer than the {MAX_LINE_BYTES:,}-byte limit ({first})")
+        return FileRejected(f"could not be read as text: {first}")
+    return IngestFault(f"could not load {job.rel_path}: {type(exc).__name__}: {first}. This is no verdict on the "
+                       "file: nothing was logged for it, and the next run loads it again.")
 
 
 def _load_careful(con: duckdb.DuckDBPyConnection, job: FileJob, copy: TextCopy,

@@ -1,10 +1,13 @@
-"""Hashing and scanning a feed's files ahead of their loads, on other threads.
+"""Reading a feed's files ahead of their loads, on other threads.
 
-Why: reading and hashing a file (landing_files.inspect_file) costs about a fifth of loading it, and
-needs no DuckDB: the next files are inspected while this one loads (the load's queries and the
-hash let go of the GIL). And a file whose path an earlier run logged is only hashed first: on a
-re-run or an incremental run most files are the bytes logged before, and their scan would be
-thrown away; a file with new bytes under an old path is then scanned too.
+Why: reading and hashing a file (file_facts.inspect_file, which also writes the private copy that is
+loaded) costs about a fifth of loading it, and needs no DuckDB: the next files are read while this
+one loads (the load's queries and the hash let go of the GIL).
+
+What an earlier run already logged is not read again: a file whose path, size and mtime equal a
+`load_log` row's is known by that row's sha256 without reading it; a file whose path was logged
+with another size or mtime is only hashed first (a touched file with the same bytes is still
+"already logged"), and read in full only when its bytes are new.
 """
 
 from __future__ import annotations
@@ -13,11 +16,15 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
-from orchestration.ingest.landing_files import FileFacts, LandedFile, hash_file, inspect_file
+from orchestration.ingest.file_facts import FileChanged, FileFacts, hash_file, inspect_file
+from orchestration.ingest.landing_files import LandedFile
+from orchestration.ingest.ledger import LedgerState
 
-#: Files inspected ahead of the one in hand (each on a thread of its own).
+#: Files read ahead of the one in hand (each on a thread of its own).
 AHEAD = 2
+COPY_NAME = "landed.bin"
 
 
 @dataclass(frozen=True)
@@ -28,27 +35,42 @@ class Hashed:
     bytes: int
 
 
-def inspected(files: list[LandedFile],
-              logged: set[tuple[str, str]]) -> Iterator[tuple[LandedFile, FileFacts | Hashed | OSError]]:
-    """Each file in order with what is known of it, or why it could not be read. `logged`: the
-    (path, sha256) pairs of earlier runs (not changed while this runs)."""
-    logged = set(logged)
-    paths = {path for path, _ in logged}
+Facts = FileFacts | Hashed | FileChanged | OSError
+
+
+def inspected(files: list[LandedFile], state: LedgerState, work_root: Path) -> Iterator[tuple[int, LandedFile, Facts]]:
+    """(index, file, what is known of it) in order. A FileFacts comes with its private copy at
+    `work_root/<index>/landed.bin`; FileChanged: the file changed (it waits); OSError: it could not be
+    read (a fault, not a verdict on the file)."""
     with ThreadPoolExecutor(AHEAD, thread_name_prefix="inspect") as pool:
-        pending: deque[Future] = deque(pool.submit(_facts, f, logged, paths) for f in files[:AHEAD])
+        def submit(index: int) -> Future:
+            return pool.submit(_facts, files[index], state, work_root / str(index))
+
+        pending: deque[Future] = deque(submit(i) for i in range(min(AHEAD, len(files))))
         for index, landed in enumerate(files):
             facts = pending.popleft().result()
             if index + AHEAD < len(files):
-                pending.append(pool.submit(_facts, files[index + AHEAD], logged, paths))
-            yield landed, facts
+                pending.append(submit(index + AHEAD))
+            yield index, landed, facts
 
 
-def _facts(landed: LandedFile, logged: set[tuple[str, str]], paths: set[str]) -> FileFacts | Hashed | OSError:
+def copy_of(work_dir: Path) -> Path:
+    return work_dir / COPY_NAME
+
+
+def _facts(landed: LandedFile, state: LedgerState, work_dir: Path) -> Facts:
     try:
-        if landed.rel_path in paths:
-            sha256, size = hash_file(landed.path)
-            if (landed.rel_path, sha256) in logged:
+        known = state.known_stamp(landed.rel_path, landed.stamp)
+        if known is not None:
+            return Hashed(known, landed.stamp.size)
+        if landed.rel_path in state.logged_paths:
+            sha256, size = hash_file(landed.path, expected=landed.stamp)
+            if (landed.rel_path, sha256) in state.logged:
                 return Hashed(sha256, size)
-        return inspect_file(landed.path)
-    except OSError as exc:
+        if landed.export_date is None:  # rejected for its name: no copy needed
+            sha256, size = hash_file(landed.path, expected=landed.stamp)
+            return Hashed(sha256, size)
+        work_dir.mkdir(parents=True, exist_ok=True)
+        return inspect_file(landed.path, copy_of(work_dir), expected=landed.stamp)
+    except (FileChanged, OSError) as exc:
         return exc

@@ -68,7 +68,20 @@ def _constant_text(value: str) -> str:
 
 
 def publish(job: FileJob) -> None:
-    os.replace(pending_raw_file(job), job.raw_file)
+    """Make the pending raw file the raw-zone file: fsynced, renamed, the folder fsynced, so that
+    once the file's `load_log` row commits the file is on disk whatever happens next."""
+    pending = pending_raw_file(job)
+    fsync_path(pending)
+    os.replace(pending, job.raw_file)
+    fsync_path(job.raw_file.parent)
+
+
+def fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def discard(job: FileJob) -> None:

@@ -8,7 +8,10 @@ from typing import Literal
 
 #: `audit.load_log.status` values, plus `already_logged` (seen before with the same path and bytes:
 #: nothing is written for it again, which is what makes a re-run idempotent).
-FileStatus = Literal["loaded", "skipped_duplicate", "rejected", "already_logged"]
+FileStatus = Literal["loaded", "skipped_duplicate", "rejected", "already_logged", "waiting", "ignored"]
+#: Statuses written to `audit.load_log` (the others are reported only: `waiting` files are read by a
+#: later run, `ignored` entries are not regular files or have control characters in their names).
+LOGGED_STATUSES = ("loaded", "skipped_duplicate", "rejected")
 
 
 @dataclass
@@ -24,11 +27,12 @@ class FileResult:
     rows_quarantined: int = 0
     extra_columns: tuple[str, ...] = ()
     raw_path: str | None = None  # the raw-zone Parquet file (loaded files)
+    mtime_ns: int | None = None  # the file's mtime when its bytes were read
 
     @property
     def logged(self) -> bool:
         """Whether this run wrote an `audit.load_log` row for the file."""
-        return self.status != "already_logged"
+        return self.status in LOGGED_STATUSES
 
 
 @dataclass

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.ingest.byte_copy import copy_range
-from orchestration.ingest.landing_files import CHUNK_BYTES
+from orchestration.ingest.file_facts import CHUNK_BYTES
 from orchestration.ingest.transcode import TextCopy
 
 #: Smallest part worth a query of its own (below it, the parts' fixed costs outweigh the gain).

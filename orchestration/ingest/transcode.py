@@ -16,7 +16,7 @@ import codecs
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.ingest.landing_files import CHUNK_BYTES, FileFacts, LineScan, blank_free
+from orchestration.ingest.file_facts import CHUNK_BYTES, FileFacts, LineScan, blank_free
 
 #: Non-ASCII characters Python's str.strip() removes (the contract's "trimmed").
 UNICODE_SPACES = "\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \

@@ -1,73 +1,118 @@
-"""The publish asset: verify the run's gates itself, then swap `serving.duckdb` atomically.
+"""The publish asset: the only step that writes `serving.duckdb`, and only when the run may publish.
 
-Dagster's `blocking` asset checks already stop most bad runs earlier, but public reports show
-downstream assets running after failing dbt tests, so this step re-reads `audit.check_results`
-for its own run and refuses to publish when any `error` check failed (or none was recorded).
+It re-verifies the run's gate itself (publish/gate.py), then, as the run plan says:
+- `full`: a new serving file with every mart and the audit schema;
+- `history_only`: the run's as-of date is older than the one serving holds: serving keeps its newer
+  marts and gains this date's history rows;
+- `audit_refresh`: the plan said `skip` (serving holds marts built from the same inputs): serving's
+  audit schema is refreshed so the run shows in it.
+`audit.runs` says `publishing` before the swap and `success`/published only after the rename and the
+fsync; a run killed in between is settled by the next run against what serving holds.
 """
 
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Collection, Sequence
 
 import dagster as dg
 
-from orchestration.publish.runs import as_of_of_run, current_rule_version, record_run, run_started_at
-from orchestration.publish.serving import write_serving
-from orchestration.quality.results import failed_blocking_checks
+from orchestration import audit
+from orchestration.audit.writes import utc_now
+from orchestration.control.plan import PUBLISH_ASSET_PATH, RunPlan
+from orchestration.control.resource import RunControlResource
+from orchestration.control.serving_state import Publication
+from orchestration.publish.gate import gate_message, refusals
+from orchestration.publish.runs import current_rule_version
+from orchestration.publish.serving import PublishedFile, refresh_audit, write_serving
 from orchestration.report import write_report
 from orchestration.resources import WarehouseResource
 
-SERVING_KEY = dg.AssetKey(["publish", "serving_database"])
+SERVING_KEY = dg.AssetKey(list(PUBLISH_ASSET_PATH))
 
 
 class GateFailed(dg.Failure):
-    """Raised when a blocking check of the run failed; the message lists each one."""
+    """Raised when the run may not publish; the message lists each reason."""
 
 
-def gate_message(failures: Sequence[dict]) -> str:
-    lines = [f"{len(failures)} blocking check(s) failed; serving.duckdb was left untouched:"]
-    for f in failures:
-        lines.append(f"  - {f['asset']} :: {f['check_name']}: observed {f['observed']}; evidence: {f['evidence']}")
-    return "\n".join(lines)
+def publication_of(plan: RunPlan, rule_version: str | None) -> Publication:
+    """What serving will hold once this run has published."""
+    now = utc_now()
+    serving = plan.serving
+    if plan.mode == "skip" and serving is not None:
+        return Publication(plan.run_id, serving.as_of, serving.marts_run_id, serving.marts_fingerprint,
+                           serving.rule_version, "audit_refresh", now)
+    if serving is not None and serving.as_of and plan.as_of and plan.as_of < serving.as_of:
+        return Publication(plan.run_id, serving.as_of, serving.marts_run_id, serving.marts_fingerprint,
+                           serving.rule_version, "history_only", now)
+    return Publication(plan.run_id, plan.as_of, plan.run_id, plan.inputs_fingerprint, rule_version, "full", now)
 
 
-def build_publish_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
-    @dg.asset(key=SERVING_KEY, deps=list(upstream), group_name="publish", kinds={"duckdb"},
-              owners=["team:data-platform"],
-              description="serving.duckdb (schemas marts, audit) for BI tools: replaced atomically, and only "
-                          "when every blocking check of the run passed.")
-    def serving_database(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        run_id = context.run_id
+def _message(publication: Publication, plan: RunPlan) -> str:
+    if publication.kind == "audit_refresh":
+        return f"inputs unchanged since run {publication.marts_run_id}: marts not rebuilt, serving's audit refreshed"
+    if publication.kind == "history_only":
+        return (f"as-of {plan.as_of} is older than the {publication.as_of} serving holds: its history rows were "
+                f"published, the marts of {publication.as_of} kept")
+    return f"published the marts of as-of {plan.as_of}"
+
+
+def build_publish_asset(upstream: Sequence[dg.AssetKey], expected_checks: Collection[tuple[str, str]],
+                        partitions_def: dg.PartitionsDefinition | None = None) -> dg.AssetsDefinition:
+    """`expected_checks`: (asset, check name) of every check on the published tables (the gate wants a
+    result of each in the run)."""
+
+    def serving_database(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                         run_control: RunControlResource) -> dg.MaterializeResult:
+        plan = run_control.plan
         with warehouse.connect() as con:
-            failures = failed_blocking_checks(con, run_id)
-            recorded = con.execute("select count(*) from audit.check_results where run_id = ?", [run_id]).fetchone()[0]
-            as_of, rule_version = as_of_of_run(con), current_rule_version(con)
-            if not recorded:
-                failures = [{"asset": "publish", "check_name": "checks_recorded", "observed": "no check results",
-                             "evidence": "audit.check_results"}]
+            rule_version = current_rule_version(con)
+            failures = refusals(con, plan, expected_checks)
             if failures:
-                record_run(con, run_id, status="failed", as_of=as_of, rule_version=rule_version,
-                           started_at=run_started_at(context), message=gate_message(failures))
+                audit.record_run(con, plan.run_id, status="failed", published=False, message=gate_message(failures),
+                                 rule_version=rule_version)
                 raise GateFailed(description=gate_message(failures))
-            record_run(con, run_id, status="success", as_of=as_of, rule_version=rule_version, published=True,
-                       started_at=run_started_at(context))
+            publication = publication_of(plan, rule_version)
+            audit.record_run(con, plan.run_id, status="publishing", rule_version=rule_version, finished=False)
         try:
-            published = write_serving(warehouse.db_path, warehouse.serving_path, warehouse.threads,
-                                      warehouse.memory_limit)
+            published = _publish(warehouse, publication)
         except Exception as exc:
             with warehouse.connect() as con:
-                record_run(con, run_id, status="failed", published=False, message=f"publish failed: {exc}")
+                audit.record_run(con, plan.run_id, status="failed", published=False,
+                                 message=f"publish failed, serving.duckdb left as it was: {type(exc).__name__}: {exc}")
             raise
+        message = _message(publication, plan)
+        with warehouse.connect() as con:
+            audit.record_run(con, plan.run_id, status="success", published=True, message=message)
         report = write_report(published.path, published.path.with_name("report.html"))
-        context.log.info(f"published {published.path} ({published.bytes:,} bytes) and {report}")
+        context.log.info(f"{message}: {published.path} ({published.bytes:,} bytes) and {report}")
         table = "\n".join(["| table | rows |", "| --- | ---: |"]
                           + [f"| {name} | {rows:,} |" for name, rows in published.tables.items()])
         return dg.MaterializeResult(metadata={
             "path": dg.MetadataValue.path(str(published.path)),
             "bytes": published.bytes,
             "report": dg.MetadataValue.path(str(report)),
-            "as_of_date": str(as_of),
-            "rule_version": str(rule_version),
+            "kind": publication.kind,
+            "as_of_date": str(publication.as_of),
+            "marts_run_id": publication.marts_run_id,
+            "rule_version": str(publication.rule_version),
             "tables": dg.MetadataValue.md(table),
         })
 
-    return serving_database
+    # One as-of date per run, as the dbt assets (transform/assets.py): a backfill over a date range is one run
+    # per date. (`backfill_policy` of @asset is a beta parameter: its notice is not a run-time warning.)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return dg.asset(
+            key=SERVING_KEY, deps=list(upstream), group_name="publish", kinds={"duckdb"}, owners=["team:data-platform"],
+            partitions_def=partitions_def,
+            backfill_policy=dg.BackfillPolicy.multi_run(1) if partitions_def else None,
+            description="serving.duckdb (schemas marts, audit) for BI tools: replaced atomically, and only when the "
+                        "run built every mart and every blocking check of the run passed.",
+        )(serving_database)
+
+
+def _publish(warehouse: WarehouseResource, publication: Publication) -> PublishedFile:
+    args = (warehouse.db_path, warehouse.serving_path, publication, warehouse.threads, warehouse.memory_limit)
+    if publication.kind == "full":
+        return write_serving(*args)
+    return refresh_audit(*args, history=publication.kind == "history_only")

@@ -1,9 +1,20 @@
-"""Write `serving.duckdb`: a complete copy of schemas `marts` and `audit`, swapped in atomically.
+"""Write `serving.duckdb`: a complete file, swapped in atomically; nothing ever writes the live file.
 
 The new file is written beside the old one under a temporary name, check-pointed, fsynced and
-renamed over it (`os.replace`, atomic on POSIX). A BI tool that holds the old file open keeps
-reading the old inode; the next connection sees the new file. Nothing ever writes into the live
-file, so a failed or interrupted publish leaves it byte-for-byte untouched.
+renamed over it (`os.replace`, atomic on POSIX), then the folder is fsynced. A BI tool that holds
+the old file open keeps reading the old inode; the next connection sees the new file. A failed or
+interrupted publish leaves the live file byte-for-byte untouched (recovery removes the temporary).
+
+Three ways to fill the new file, one swap:
+- `full`: every table of schemas `marts` and `audit` of the working warehouse;
+- `audit_refresh`: a copy of the live file with the warehouse's `audit` schema (the marts are those
+  the run would rebuild identically: its plan said `skip`);
+- `history_only`: a copy of the live file with the warehouse's `*_history` marts and `audit` (a run
+  for an as-of date older than the one serving holds adds its history, keeps the newer marts).
+
+Every way writes the same audit: the personal-data feeds' quarantined lines lose their raw text
+(feed, file, line and reason stay), this run's `audit.runs` row says it published, and
+`audit.publication` records which run the file holds (control/serving_state.py).
 """
 
 from __future__ import annotations
@@ -17,9 +28,14 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.control.serving_state import PUBLICATION_DDL, Publication
+from orchestration.feeds import PERSONAL_DATA_FEEDS
+
 PUBLISHED_SCHEMAS = ("marts", "audit")
 # BI drivers lag behind DuckDB releases: write a storage format every DuckDB >= 1.0 can open.
 STORAGE_VERSION = "v1.0.0"
+#: Readers of serving.duckdb: the owner writes, everybody may read (the warehouse itself is private).
+SERVING_MODE = 0o644
 
 
 @dataclass(frozen=True)
@@ -29,48 +45,75 @@ class PublishedFile:
     tables: dict[str, int]  # "schema.table" -> rows
 
 
-def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
+def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schemas: tuple[str, ...] = PUBLISHED_SCHEMAS
+            ) -> list[tuple[str, str]]:
     rows = con.execute(
-        "select schema_name, table_name from duckdb_tables() where database_name = ? and schema_name in (?, ?) "
-        "order by 1, 2", [catalog, *PUBLISHED_SCHEMAS]).fetchall()
+        "select schema_name, table_name from duckdb_tables() where database_name = ? and list_contains(?, "
+        "schema_name) order by 1, 2", [catalog, list(schemas)]).fetchall()
     return [(schema, table) for schema, table in rows]
 
 
-def write_serving(warehouse_db: Path, serving_path: Path, threads: int = 2, memory_limit: str = "3GB") -> PublishedFile:
+def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
+    source = f'wh.{schema}."{table}"'
+    if (schema, table) == ("audit", "quarantine"):
+        feeds = ", ".join(f"'{feed}'" for feed in sorted(PERSONAL_DATA_FEEDS))
+        source = (f"(select * replace (case when feed in ({feeds}) then null else raw_record end as raw_record) "
+                  f"from {source})")
+    con.execute(f'create table srv.{schema}."{table}" as select * from {source}')
+
+
+def _write_audit(con: duckdb.DuckDBPyConnection, publication: Publication) -> None:
+    """The warehouse's audit schema (without personal data), this run marked published, and the
+    publication record."""
+    for schema, table in _tables(con, "wh", ("audit",)):
+        if table != "publication":
+            _copy_table(con, schema, table)
+    con.execute("update srv.audit.runs set status = 'success', published = true, "
+                "finished_at = coalesce(finished_at, now()::timestamp) where run_id = ?", [publication.run_id])
+    con.execute(PUBLICATION_DDL.format(catalog="srv"))
+    con.execute("insert into srv.audit.publication values (?, ?, ?, ?, ?, ?, ?)",
+                [publication.run_id, publication.as_of, publication.marts_run_id, publication.marts_fingerprint,
+                 publication.rule_version, publication.kind, publication.published_at])
+
+
+def write_serving(warehouse_db: Path, serving_path: Path, publication: Publication, threads: int = 2,
+                  memory_limit: str = "3GB") -> PublishedFile:
     """Copy marts + audit of `warehouse_db` into a new file and rename it over `serving_path`."""
 
     def fill(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
-        con.execute(f"attach '{warehouse_db}' as wh (read_only)")
         con.execute(f"attach '{tmp}' as srv (storage_version '{STORAGE_VERSION}')")
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"create schema if not exists srv.{schema}")
-        for schema, table in _tables(con, "wh"):
-            con.execute(f'create table srv.{schema}."{table}" as select * from wh.{schema}."{table}"')
+        for schema, table in _tables(con, "wh", ("marts",)):
+            _copy_table(con, schema, table)
+        _write_audit(con, publication)
 
-    return _swap_in(serving_path, fill, threads, memory_limit)
+    return _swap_in(warehouse_db, serving_path, fill, threads, memory_limit)
 
 
-def refresh_audit(warehouse_db: Path, serving_path: Path, threads: int = 2, memory_limit: str = "3GB") -> PublishedFile:
-    """A new serving file with the current file's marts and the warehouse's audit schema, swapped in
-    the same atomic way. For a run whose marts would be rebuilt identically: copying the file and
-    replacing the (small) audit tables costs a fraction of copying every mart again."""
+def refresh_audit(warehouse_db: Path, serving_path: Path, publication: Publication, threads: int = 2,
+                  memory_limit: str = "3GB", history: bool = False) -> PublishedFile:
+    """A new serving file with the live file's marts (with `history`: and the warehouse's `*_history`
+    marts) and the warehouse's audit schema, swapped in the same atomic way."""
 
     def fill(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
-        con.execute(f"attach '{warehouse_db}' as wh (read_only)")
         con.execute(f"attach '{tmp}' as srv")  # a copy of the live file: it keeps its storage version
         con.execute("drop schema if exists srv.audit cascade")
         con.execute("create schema srv.audit")
-        for schema, table in _tables(con, "wh"):
-            if schema == "audit":
-                con.execute(f'create table srv.audit."{table}" as select * from wh.audit."{table}"')
+        if history:
+            for schema, table in _tables(con, "wh", ("marts",)):
+                if table.endswith("_history"):
+                    con.execute(f'drop table if exists srv.{schema}."{table}"')
+                    _copy_table(con, schema, table)
+        _write_audit(con, publication)
 
-    return _swap_in(serving_path, fill, threads, memory_limit, start_from_current=True)
+    return _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, start_from_current=True)
 
 
-def _swap_in(serving_path: Path, fill: Callable[[duckdb.DuckDBPyConnection, Path], None], threads: int,
-             memory_limit: str, start_from_current: bool = False) -> PublishedFile:
+def _swap_in(warehouse_db: Path, serving_path: Path, fill: Callable[[duckdb.DuckDBPyConnection, Path], None],
+             threads: int, memory_limit: str, start_from_current: bool = False) -> PublishedFile:
     """Build the new file under a hidden temporary name beside `serving_path` (`fill(con, tmp)`
-    attaches it as `srv` and fills it), checkpoint, fsync, rename over the live file.
+    attaches it as `srv` and fills it from `wh`), checkpoint, fsync, rename over the live file.
     `start_from_current`: the temporary file starts as a copy of the live one."""
     serving_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = serving_path.with_name(f".{serving_path.name}.{uuid.uuid4().hex}.tmp")
@@ -79,6 +122,7 @@ def _swap_in(serving_path: Path, fill: Callable[[duckdb.DuckDBPyConnection, Path
             shutil.copyfile(serving_path, tmp)
         con = duckdb.connect(config={"threads": threads, "memory_limit": memory_limit})
         try:
+            con.execute(f"attach '{warehouse_db}' as wh (read_only)")
             fill(con, tmp)
             counts = {f"{schema}.{table}": con.execute(f'select count(*) from srv.{schema}."{table}"').fetchone()[0]
                       for schema, table in _tables(con, "srv")}
@@ -86,6 +130,7 @@ def _swap_in(serving_path: Path, fill: Callable[[duckdb.DuckDBPyConnection, Path
             con.execute("detach srv")
         finally:
             con.close()
+        os.chmod(tmp, SERVING_MODE)
         _fsync(tmp)
         os.replace(tmp, serving_path)
         _fsync(serving_path.parent)

@@ -16,20 +16,27 @@ from typing import Any
 import dagster as dg
 import duckdb
 
+from orchestration.control.plan import RunPlan
+from orchestration.control.resource import RunControlResource
+from orchestration.quality.carry_over import carried_over_outcome
 from orchestration.quality.evaluation import evaluate
 from orchestration.quality.results import CheckOutcome, Severity
-from orchestration.resources import RunParameters, WarehouseResource
+from orchestration.resources import WarehouseResource
+
+#: Assets whose checks validate this run's own files (always evaluated); the others check the marts,
+#: which a run whose plan says `skip` does not rebuild (their results are carried over).
+RAW_LAYER = "raw"
 
 
 @dataclass(frozen=True)
 class CheckRun:
-    """What a check body gets: this run's id, the resources, and the step's connection to the
-    warehouse (one per step: opening `warehouse.duckdb` and check-pointing it on close costs
-    tens of milliseconds, which added up over every check and every audit row)."""
+    """What a check body gets: this run's id and plan, the warehouse, and the step's connection to
+    it (one per step: opening `warehouse.duckdb` and check-pointing it on close costs tens of
+    milliseconds, which added up over every check and every audit row)."""
 
     run_id: str
     warehouse: WarehouseResource
-    run_params: RunParameters
+    plan: RunPlan
     con: duckdb.DuckDBPyConnection
 
 
@@ -57,12 +64,19 @@ def _checks_of_asset(asset_key: dg.AssetKey, defs: list[CheckDef]) -> dg.AssetCh
 
     @dg.multi_asset_check(specs=specs, name=_step_name(asset_key), can_subset=True)
     def _checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
-                run_params: RunParameters) -> Iterator[dg.AssetCheckResult]:
+                run_control: RunControlResource) -> Iterator[dg.AssetCheckResult]:
         selected = context.selected_asset_check_keys
+        plan = run_control.plan
+        carry_over = plan.mode == "skip" and asset_key.path[0] != RAW_LAYER
         with warehouse.connect() as con:
-            run = CheckRun(context.run.run_id, warehouse, run_params, con)
+            run = CheckRun(context.run.run_id, warehouse, plan, con)
             for d in defs:
                 if dg.AssetCheckKey(asset_key, d.name) not in selected:
+                    continue
+                if carry_over:
+                    outcome, severity = carried_over_outcome(con, plan, asset_key, d.name)
+                    yield evaluate(context, con, asset_key=asset_key, check_name=d.name, severity=severity,
+                                   body=lambda outcome=outcome: outcome)
                     continue
                 yield evaluate(context, con, asset_key=asset_key, check_name=d.name, severity=d.severity,
                                body=lambda d=d: d.body(run))

@@ -1,8 +1,15 @@
-"""Per-feed checks on this run's files from the audit trail of ingestion (all `error`, blocking):
+"""Per-feed checks from the audit trail of ingestion:
 
-- `quarantine_rate`: no loaded file quarantined more than `run_params.quarantine_max_share` of its rows;
-- `rows_reconcile`: per file, rows_read = rows_loaded + rows_quarantined, the Parquet file holds
-  rows_loaded rows and `audit.quarantine` holds rows_quarantined rows ("nothing lost").
+- `quarantine_rate` (error): no file loaded in this run quarantined more than the gate's
+  `quarantine_max_share` of its rows;
+- `rows_reconcile` (error): per file of this run, rows_read = rows_loaded + rows_quarantined, the
+  Parquet file holds rows_loaded rows and `audit.quarantine` holds rows_quarantined rows ("nothing lost");
+- `files_not_rejected` (warn): no file of this run was rejected (a rejected file never fails a run —
+  its bytes are reported and kept — but it is never silent either);
+- `snapshot_not_shrunk` (error, snapshot feeds): the current snapshot holds at least the gate's
+  `snapshot_min_share` of the rows of the one before it, or the drop was accepted by an operator
+  (`run --accept-snapshot-shrink`, recorded in `audit.accepted_shrinks` and `audit.runs`).
+The thresholds are fixed by the code location's settings (`Gates`), not by run config.
 """
 
 
@@ -11,10 +18,12 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration import audit
 from orchestration.feeds import FEEDS, FeedSpec
 from orchestration.quality.batches import resolve_raw_path, sql_list
 from orchestration.quality.check_steps import CheckDef, CheckRun
 from orchestration.quality.results import CheckOutcome
+from orchestration.settings import Gates
 
 FILE_SAMPLE = 5
 
@@ -96,22 +105,86 @@ def rows_reconcile(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, 
                                   "rows_quarantined": sum(f[5] for f in files)})
 
 
-def feed_check_defs(spec: FeedSpec) -> list[CheckDef]:
+def files_not_rejected(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec) -> CheckOutcome:
+    rejected = con.execute(
+        "select path, reason from audit.load_log where run_id = ? and feed = ? and status = 'rejected' order by path",
+        [run_id, spec.name]).fetchall()
+    listed = "; ".join(f"{path}: {reason}" for path, reason in rejected[:FILE_SAMPLE])
+    observed = (f"{len(rejected)} file(s) rejected in this run: {listed}" if rejected
+                else "no file of this feed was rejected in this run")
+    return CheckOutcome(passed=not rejected, observed=observed,
+                        evidence=f"select * from audit.load_log where run_id = '{run_id}' and status = 'rejected' "
+                                 f"and feed = '{spec.name}'",
+                        metadata={"files_rejected": len(rejected)})
+
+
+def snapshot_not_shrunk(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, min_share: float,
+                        accept: bool) -> CheckOutcome:
+    """The current snapshot (the loaded file ranked first as dbt's `snapshot_current_file` ranks them)
+    against the one before it."""
+    rows = con.execute(
+        """
+        select path, sha256, coalesce(rows_loaded, 0)
+        from audit.load_log
+        where feed = ? and status = 'loaded'
+        order by export_date desc, path desc, loaded_at desc, sha256 desc
+        limit 2
+        """, [spec.name]).fetchall()
+    evidence = (f"select path, export_date, rows_loaded, run_id from audit.load_log where feed = '{spec.name}' "
+                "and status = 'loaded' order by export_date desc")
+    if len(rows) < 2:
+        return CheckOutcome(True, "no earlier snapshot to compare with", evidence)
+    (path, sha, after), (before_path, _, before) = rows
+    share = after / before if before else 1.0
+    facts = (f"the current snapshot {path} has {after:,} rows, {share:.0%} of the {before:,} rows of "
+             f"{before_path}")
+    metadata = {"rows_current": after, "rows_previous": before, "share": round(share, 4), "min_share": min_share}
+    if after >= min_share * before:
+        return CheckOutcome(True, f"{facts} (at least {min_share:.0%})", evidence, metadata)
+    accepted = con.execute("select run_id from audit.accepted_shrinks where feed = ? and sha256 = ? limit 1",
+                           [spec.name, sha]).fetchone()
+    if accepted:
+        return CheckOutcome(True, f"{facts}; the drop was accepted by run {accepted[0]}", evidence, metadata)
+    if accept:
+        audit.record_accepted_shrink(con, feed=spec.name, sha256=sha, path=path, rows_before=before, rows_after=after,
+                                     run_id=run_id)
+        return CheckOutcome(True, f"{facts}; the drop is accepted by this run (--accept-snapshot-shrink)", evidence,
+                            metadata)
+    return CheckOutcome(False, f"{facts}: below CW_SNAPSHOT_MIN_SHARE={min_share:g}, most likely a truncated export. "
+                               "Ask for a complete export; if the drop is real, run again with "
+                               "--accept-snapshot-shrink", evidence, metadata)
+
+
+def feed_check_defs(spec: FeedSpec, gates: Gates) -> list[CheckDef]:
     asset_key = dg.AssetKey(["raw", spec.system, spec.name])
 
     def _quarantine_rate(run: CheckRun) -> CheckOutcome:
-        return quarantine_rate(run.con, run.run_id, spec, run.run_params.quarantine_max_share)
+        return quarantine_rate(run.con, run.run_id, spec, gates.quarantine_max_share)
 
     def _rows_reconcile(run: CheckRun) -> CheckOutcome:
         return rows_reconcile(run.con, run.run_id, spec, run.warehouse.root)
 
-    return [
-        CheckDef(asset_key, "quarantine_rate", "No file of this run quarantined more than "
-                 "run_params.quarantine_max_share of its rows.", _quarantine_rate),
+    def _files_not_rejected(run: CheckRun) -> CheckOutcome:
+        return files_not_rejected(run.con, run.run_id, spec)
+
+    def _snapshot_not_shrunk(run: CheckRun) -> CheckOutcome:
+        return snapshot_not_shrunk(run.con, run.run_id, spec, gates.snapshot_min_share, run.plan.accept_snapshot_shrink)
+
+    checks = [
+        CheckDef(asset_key, "quarantine_rate", f"No file of this run quarantined more than "
+                 f"{gates.quarantine_max_share:.0%} of its rows (CW_QUARANTINE_MAX_SHARE).", _quarantine_rate),
         CheckDef(asset_key, "rows_reconcile", "Per file of this run: rows read = loaded + quarantined, and the raw "
                  "Parquet file and audit.quarantine hold exactly those rows.", _rows_reconcile),
+        CheckDef(asset_key, "files_not_rejected", "No file of this run was rejected (warn: a rejected file is "
+                 "reported and kept, it does not block publishing).", _files_not_rejected, severity="warn"),
     ]
+    if spec.kind == "snapshot":
+        checks.append(CheckDef(asset_key, "snapshot_not_shrunk", f"The current snapshot holds at least "
+                               f"{gates.snapshot_min_share:.0%} of the rows of the one before it "
+                               "(CW_SNAPSHOT_MIN_SHARE), or the drop was accepted (--accept-snapshot-shrink).",
+                               _snapshot_not_shrunk))
+    return checks
 
 
-def raw_check_defs() -> list[CheckDef]:
-    return [check for spec in FEEDS.values() for check in feed_check_defs(spec)]
+def raw_check_defs(gates: Gates) -> list[CheckDef]:
+    return [check for spec in FEEDS.values() for check in feed_check_defs(spec, gates)]

@@ -1,21 +1,23 @@
-"""The audit trail of data-quality checks (`audit.check_results`) and the publish gate's query.
+"""What a check found (`CheckOutcome`), and the publish gate's query over `audit.check_results`.
 
-Every evaluation — GX suites, reconciliation checks, dbt tests — writes one row here; the publish
-step refuses to publish a run that has any failed `error` row (`failed_blocking_checks`).
+Every evaluation — GX suites, reconciliation checks, dbt tests — writes one row there (through
+`audit.record_check_result`); the publish step refuses to publish a run that has any failed `error`
+row (`failed_blocking_checks`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 import duckdb
 
+from orchestration.audit import record_check_result
+
+__all__ = ["SEVERITIES", "CheckOutcome", "Severity", "failed_blocking_checks", "record_check_result"]
+
 Severity = Literal["error", "warn"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warn")
-OBSERVED_MAX_CHARS = 500
-EVIDENCE_MAX_CHARS = 4000
 
 
 @dataclass(frozen=True)
@@ -26,28 +28,6 @@ class CheckOutcome:
     observed: str
     evidence: str
     metadata: dict[str, Any] = field(default_factory=dict)  # extra detail for the Dagster UI
-
-
-def _clip(text: str | None, limit: int) -> str | None:
-    if text is None:
-        return None
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def record_check_result(con: duckdb.DuckDBPyConnection, *, run_id: str, asset: str, check_name: str,
-                        severity: str, passed: bool, observed: str | None = None, evidence: str | None = None,
-                        evaluated_at: datetime | None = None) -> None:
-    """Append one evaluation to `audit.check_results` (the audit schema must exist)."""
-    if severity not in SEVERITIES:
-        raise ValueError(f"severity must be one of {SEVERITIES}, not {severity!r}")
-    evaluated_at = evaluated_at or datetime.now(UTC).replace(tzinfo=None)
-    con.execute(
-        "insert into audit.check_results "
-        "(run_id, asset, check_name, severity, passed, observed, evidence, evaluated_at) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, asset, check_name, severity, bool(passed), _clip(observed, OBSERVED_MAX_CHARS),
-         _clip(evidence, EVIDENCE_MAX_CHARS), evaluated_at],
-    )
 
 
 def failed_blocking_checks(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[str, Any]]:

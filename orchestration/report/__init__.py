@@ -18,6 +18,9 @@ from orchestration.report.page import page
 
 __all__ = ["render_report", "write_report"]
 
+#: Published for readers, like serving.duckdb (the pipeline's own files are private).
+REPORT_MODE = 0o644
+
 
 def render_report(con: duckdb.DuckDBPyConnection, generated_at: datetime | None = None) -> str:
     """The whole page as a string, from an open connection to a serving database."""
@@ -56,5 +59,6 @@ def write_report(serving_db: Path, out_html: Path) -> Path:
     out_html.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_html.with_name(f".{out_html.name}.tmp")
     tmp.write_text(html, encoding="utf-8")
+    os.chmod(tmp, REPORT_MODE)
     os.replace(tmp, out_html)
     return out_html

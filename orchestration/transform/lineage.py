@@ -4,7 +4,7 @@ dagster-dbt's `fetch_column_metadata()` asks the dbt adapter for column types *w
 with DuckDB that would need a second connection to a file the dbt subprocess holds for writing.
 So the column types are read afterwards (one read of `information_schema`), and dagster-dbt's
 own sqlglot lineage builder turns the compiled SQL into `dagster/column_lineage` metadata.
-That builder is not public API: any failure only drops the lineage, never the run.
+That builder is not public API (orchestration/compat.py): any failure only drops the lineage, never the run.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from dagster._serdes import deserialize_value, serialize_value
 from dagster_dbt import DagsterDbtTranslator, DbtProject
-from dagster_dbt.core.dbt_cli_event import EventHistoryMetadata, _build_column_lineage_metadata
+
+from orchestration.compat import column_lineage_metadata, deserialize_metadata, serialize_metadata
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class LineageCache:
         if fingerprint not in self.entries:
             return None
         self.used[fingerprint] = self.entries[fingerprint]
-        return deserialize_value(self.entries[fingerprint], dict)
+        return deserialize_metadata(self.entries[fingerprint])
 
     def normalized(self, sql: str) -> str:
         for literal in self.volatile:
@@ -69,7 +69,7 @@ class LineageCache:
         return sql
 
     def put(self, fingerprint: str, metadata: dict[str, Any]) -> None:
-        self.used[fingerprint] = serialize_value(metadata)
+        self.used[fingerprint] = serialize_metadata(metadata)
 
     def save(self) -> None:
         try:
@@ -78,11 +78,11 @@ class LineageCache:
             log.debug("lineage cache not written: %s", exc)
 
 
-def _fingerprint(props: Mapping[str, Any], history: EventHistoryMetadata, target_path: Path,
+def _fingerprint(props: Mapping[str, Any], columns: Mapping[str, Any], parents: Mapping[str, Any], target_path: Path,
                  cache: LineageCache) -> str:
     compiled = target_path / "compiled" / props["package_name"] / props["original_file_path"]
     sql = cache.normalized(compiled.read_text()) if compiled.exists() else ""
-    payload = json.dumps([props["unique_id"], sql, history.columns, history.parents], sort_keys=True)
+    payload = json.dumps([props["unique_id"], sql, columns, parents], sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -97,12 +97,12 @@ def column_lineage(unique_id: str, manifest: Mapping[str, Any], columns: Mapping
             parent = manifest["nodes"].get(parent_id) or manifest["sources"].get(parent_id)
             if parent and parent.get("relation_name"):
                 parents[parent["relation_name"]] = _columns_of(parent, columns)
-        history = EventHistoryMetadata(columns=_columns_of(props, columns), parents=parents)
-        fingerprint = _fingerprint(props, history, target_path, cache) if cache else ""
+        own = _columns_of(props, columns)
+        fingerprint = _fingerprint(props, own, parents, target_path, cache) if cache else ""
         cached = cache.get(fingerprint) if cache else None
         if cached is not None:
             return cached
-        metadata = _build_column_lineage_metadata(history, props, manifest, translator, target_path, project)
+        metadata = column_lineage_metadata(own, parents, props, manifest, translator, target_path, project)
         if cache:
             cache.put(fingerprint, metadata)
         return metadata

@@ -2,44 +2,26 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import sys
-from collections.abc import Mapping, Sequence
-from functools import cached_property
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject
-from packaging import version
 
+from orchestration.compat import WarehouseDbtResource
 from orchestration.settings import DBT_PROJECT_DIR
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-#: dbt of this interpreter's environment, whether or not `.venv/bin` is on PATH (`make run` does not activate it)
-DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
-
-
-class WarehouseDbtResource(DbtCliResource):
-    """dagster-dbt's CLI resource without two start-up costs this project does not need (~5 s a run).
-
-    - `dbt --version` in a subprocess (~2.8 s): dbt runs from this interpreter's environment, so the
-      installed dbt-core's version is the CLI's.
-    - An in-process dbt adapter (~2.2 s), which dagster-dbt only uses for `fetch_row_counts()` /
-      `fetch_column_metadata()`; row counts and column types are read once dbt has exited instead
-      (see transform/metadata.py and lineage.py: DuckDB allows no second connection while dbt writes).
-    """
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(importlib.metadata.version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
-        return None
+#: dbt runs as `python dbt_child.py ...` with this interpreter (the venv's dbt, whether or not `.venv/bin`
+#: is on PATH): the child dies with the run and never sees a secret (transform/dbt_child.py).
+DBT_CHILD = str(Path(__file__).with_name("dbt_child.py"))
 
 
 def dbt_resource() -> DbtCliResource:
-    return WarehouseDbtResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)
+    return WarehouseDbtResource(project_dir=DBT_PROJECT, dbt_executable=sys.executable,
+                                global_config_flags=[DBT_CHILD])
 
 #: dbt folder (first part of the fqn under models/) → Dagster group, i.e. the layer.
 LAYER_OF_RESOURCE_TYPE = {"seed": "rules", "snapshot": "marts"}

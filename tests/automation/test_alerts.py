@@ -1,4 +1,5 @@
-"""The run-failure alert: its payload, a POST to a local webhook, and no POST without a URL."""
+"""Alerts: the run-failure alert and the rejected-files alert, their payloads, a POST to a local webhook,
+no POST without a URL, and the webhook URL (a secret) never in a log line."""
 
 from __future__ import annotations
 
@@ -13,8 +14,12 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import dagster as dg
 import pytest
 
-from orchestration.automation.alerts import alert_payload, nightly_failure_alert, post_alert
-from orchestration.resources import RunParameters
+from orchestration.automation.alerts import alert_payload, build_alert_sensors, post_alert, redact
+from orchestration.control.as_of import as_of_partitions
+from orchestration.jobs import build_nightly_job
+from orchestration.resources import AlertResource
+
+nightly_failure_alert, rejected_files_alert = build_alert_sensors(build_nightly_job(as_of_partitions()))
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -88,14 +93,15 @@ def failing_job():
     exploding_step()
 
 
-def _failure_context(alert_webhook: str) -> dg.RunFailureSensorContext:
+def _failure_context(alert_webhook: str, tags: dict | None = None) -> dg.RunFailureSensorContext:
     instance = dg.DagsterInstance.ephemeral()
-    result = failing_job.execute_in_process(instance=instance, raise_on_error=False, tags={"as_of": "2025-12-31"})
+    result = failing_job.execute_in_process(instance=instance, raise_on_error=False,
+                                            tags={"as_of": "2025-12-31", **(tags or {})})
     assert not result.success
     return dg.build_run_status_sensor_context(
         sensor_name=nightly_failure_alert.name, dagster_event=result.get_run_failure_event(),
         dagster_instance=instance, dagster_run=result.dagster_run,
-        resources={"run_params": RunParameters(alert_webhook=alert_webhook)},
+        resources={"alerts": AlertResource(webhook_url=alert_webhook)},
     ).for_run_failure()
 
 
@@ -144,3 +150,38 @@ def test_failure_sensor_survives_a_broken_webhook(webhook):
     logged = "\n".join(records.lines)
     assert "ERROR Alert webhook http://127.0.0.1 failed: HTTPError" in logged
     assert "secret" not in logged  # the URL's token stays out of the logs
+
+
+def test_cli_runs_are_left_to_the_cli(webhook):
+    """`python -m orchestration run` alerts itself (summary.py): the sensor must not send it twice."""
+    nightly_failure_alert(_failure_context(_url(webhook), tags={"cw/trigger": "cli"}))
+    assert webhook.received == []
+
+
+@dg.asset(key=["raw", "erp", "invoices"])
+def invoices_with_a_rejected_file() -> dg.MaterializeResult:
+    return dg.MaterializeResult(metadata={"files_rejected": 2})
+
+
+def test_a_published_run_that_rejected_files_still_alerts(webhook):
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize([invoices_with_a_rejected_file], instance=instance, tags={"as_of": "2025-12-31"})
+    context = dg.build_run_status_sensor_context(
+        sensor_name=rejected_files_alert.name, dagster_event=result.get_run_success_event(),
+        dagster_instance=instance, dagster_run=result.dagster_run,
+        resources={"alerts": AlertResource(webhook_url=_url(webhook, "/hook?token=secret"))})
+    records = _Records()
+    context.log.addHandler(records)
+    rejected_files_alert(context)
+    (_, _, payload), = webhook.received
+    assert payload["event"] == "files_rejected" and payload["rejected_files"] == {"invoices": 2}
+    assert "rejected 2 landed file(s)" in payload["text"]
+    assert "secret" not in "\n".join(records.lines)
+
+
+def test_redact_removes_the_url_and_its_secret_parts():
+    url = "https://hooks.example.com/services/T000/B000/XXXXSECRET?token=abc123"
+    text = f"URLError: <urlopen error {url}> (path /services/T000/B000/XXXXSECRET, query token=abc123)"
+    redacted = redact(text, url)
+    assert "XXXXSECRET" not in redacted and "abc123" not in redacted
+    assert "URLError" in redacted

@@ -9,9 +9,19 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.automation.landing_sensor import batch_run_key, landing_files_sensor, new_files, scan_landing
-from orchestration.jobs import as_of_run_config
+from orchestration.automation.landing_sensor import batch_run_key, build_landing_sensor, new_files, scan_landing
+from orchestration.control.as_of import as_of_partitions, yesterday
+from orchestration.jobs import build_nightly_job
 from orchestration.resources import LandingResource
+
+PARTITIONS = as_of_partitions()
+JOB = build_nightly_job(PARTITIONS)
+landing_files_sensor = build_landing_sensor(JOB)
+
+
+@dg.asset(partitions_def=PARTITIONS)
+def classified() -> None:
+    """Stands for the partitioned assets of the job."""
 
 A = "erp/order_lines/order_lines_20250101.csv"
 B = "crm/accounts/accounts_20250101.csv"
@@ -72,6 +82,7 @@ def test_scan_skips_hidden_unsettled_and_foreign_files(tmp_path):
     _land(tmp_path, "erp/order_lines/orders-final.csv", "misnamed")  # wrong name: still seen
     _land(tmp_path, "erp/order_lines/.order_lines_20250103.csv.part", "uploading")  # hidden
     _land(tmp_path, "erp/not_a_feed/x.csv", "x")  # not a feed folder
+    (tmp_path / "erp/order_lines/order_lines_20250104.csv").symlink_to(tmp_path / A)  # a symlink: never followed
     _land(tmp_path, C, "being written", age_seconds=0)
     settled_before = time.time_ns() - 30 * 1_000_000_000
     listing = scan_landing(tmp_path, ["erp/order_lines", "crm/accounts"], settled_before)
@@ -81,8 +92,12 @@ def test_scan_skips_hidden_unsettled_and_foreign_files(tmp_path):
 
 
 def _tick(root: Path, cursor: str | None) -> dg.SensorExecutionData:
-    context = dg.build_sensor_context(cursor=cursor, resources={"landing": LandingResource(landing_dir=str(root))})
-    return landing_files_sensor.evaluate_tick(context)
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(instance=instance, cursor=cursor,
+                                          resources={"landing": LandingResource(landing_dir=str(root))},
+                                          definitions=dg.Definitions(assets=[classified], jobs=[JOB],
+                                                                     sensors=[landing_files_sensor]))
+        return landing_files_sensor.evaluate_tick(context)
 
 
 def test_sensor_ticks_on_a_landing_directory(tmp_path):
@@ -91,7 +106,7 @@ def test_sensor_ticks_on_a_landing_directory(tmp_path):
     first = _tick(tmp_path, None)
     assert len(first.run_requests) == 1
     request = first.run_requests[0]
-    assert request.run_config == as_of_run_config("")  # as-of: the latest order date
+    assert request.partition_key == yesterday().isoformat()  # as-of: yesterday, local time
     assert request.tags["landing_files"] == "2"
     assert json.loads(first.cursor).keys() == {A, B}
 

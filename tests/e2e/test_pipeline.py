@@ -183,14 +183,14 @@ def test_a_subset_of_the_models_does_not_vouch_for_the_incremental_ones(publishe
     models out: the build is not recorded as a successful dbt build, so a changed project would still
     rebuild those in full."""
     from orchestration.definitions import build_definitions
-    from orchestration.resources import RunParameters
     from orchestration.settings import Settings
 
-    defs = build_definitions(Settings(landing_dir=demo_landing, warehouse_dir=published_copy))
+    # inputs are unchanged: --rebuild forces dbt
+    defs = build_definitions(Settings(landing_dir=demo_landing, warehouse_dir=published_copy, rebuild=True))
     tier = dg.AssetKey(["marts", "customer_tier"])
-    resources = {**defs.resources, "run_params": RunParameters(rebuild=True)}  # inputs are unchanged: force dbt
     result = dg.materialize([defs.get_assets_def(tier)], selection=[tier], raise_on_error=False,
-                            resources=resources, instance=dg.DagsterInstance.ephemeral())
+                            resources=defs.resources, instance=dg.DagsterInstance.ephemeral(),
+                            partition_key="2025-12-31")
     assert result.success
     assert {e.asset_key for e in result.get_asset_materialization_events()} == {tier}
     with duckdb.connect(str(published_copy / "warehouse.duckdb"), read_only=True) as con:

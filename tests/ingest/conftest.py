@@ -9,7 +9,8 @@ import duckdb
 import pytest
 
 from orchestration.feeds import FEEDS
-from orchestration.ingest import FeedIngestResult, ingest_feed
+from orchestration.ingest.feed import ingest_feed
+from orchestration.ingest.results import FeedIngestResult
 from orchestration.resources import WarehouseResource
 
 ORDER_HEADER = ("order_no,line_no,customer_no,order_date,sku,quantity,unit_price,discount_rate,currency,fx_rate,"

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.control.resource import RunControlResource
 from orchestration.feeds import FEEDS
-from orchestration.ingest import defs
+from orchestration.ingest.assets import ingest_assets
 from orchestration.resources import LandingResource
 from tests.ingest.conftest import ORDER_HEADER, ORDER_ROW
 
 
 def test_one_asset_per_feed_with_key_group_and_kinds():
-    assets = {key: a for a in defs.assets for key in a.keys}
+    assets = {key: a for a in ingest_assets for key in a.keys}
     assert set(assets) == {dg.AssetKey(["raw", s.system, s.name]) for s in FEEDS.values()}
     spec = assets[dg.AssetKey(["raw", "erp", "order_lines"])].specs_by_key[dg.AssetKey(["raw", "erp", "order_lines"])]
     assert spec.group_name == "landing"
@@ -24,10 +25,12 @@ def test_materializing_reports_files_rows_and_raw_paths_without_raising_on_bad_i
     env.write("order_lines", "order_lines_20250302.csv", ["order_no"])  # rejected: columns missing
     env.write("order_lines", "orders.csv", [ORDER_HEADER])  # rejected: name
     key = dg.AssetKey(["raw", "erp", "order_lines"])
-    asset = next(a for a in defs.assets if key in a.keys)
+    asset = next(a for a in ingest_assets if key in a.keys)
+    landing = LandingResource(landing_dir=str(env.landing))
 
-    result = dg.materialize([asset], resources={"warehouse": env.warehouse,
-                                                "landing": LandingResource(landing_dir=str(env.landing))})
+    result = dg.materialize([asset], resources={"warehouse": env.warehouse, "landing": landing,
+                                                "run_control": RunControlResource(warehouse=env.warehouse,
+                                                                                  landing=landing)})
 
     assert result.success
     (mat,) = result.asset_materializations_for_node(asset.node_def.name)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from orchestration.ingest.landing_files import LineScan
+from orchestration.ingest.file_facts import LineScan
 from tests.ingest.conftest import ORDER_HEADER, ORDER_ROW
 
 

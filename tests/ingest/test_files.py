@@ -139,7 +139,8 @@ def test_files_logged_before_are_only_hashed_and_new_bytes_under_an_old_name_are
     env.write("order_lines", "order_lines_20250303.csv", _orders(4))  # a new file
     scanned = []
     inspect = prefetch.inspect_file
-    monkeypatch.setattr(prefetch, "inspect_file", lambda path: scanned.append(path.name) or inspect(path))
+    monkeypatch.setattr(prefetch, "inspect_file",
+                        lambda path, *args, **kwargs: scanned.append(path.name) or inspect(path, *args, **kwargs))
 
     again = env.ingest("order_lines", run_id="run-2")
 

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from orchestration.ingest import landing_files, text_parts
-from orchestration.ingest.landing_files import QuoteSpaceScan, inspect_file
+from orchestration.ingest import file_facts, text_parts
+from orchestration.ingest.file_facts import QuoteSpaceScan, inspect_file
 from orchestration.ingest.text_parts import split_text
 from orchestration.ingest.transcode import text_for_duckdb
 
@@ -28,7 +28,7 @@ def _parts(tmp_path, data: bytes, parts: int):
 @pytest.mark.parametrize("final_newline", [True, False])
 @pytest.mark.parametrize("parts", [2, 3, 5])
 def test_parts_are_whole_lines_numbered_as_in_the_text(tmp_path, monkeypatch, final_newline, parts):
-    monkeypatch.setattr(landing_files, "CHUNK_BYTES", 64)  # many line scan marks, cuts between them
+    monkeypatch.setattr(file_facts, "CHUNK_BYTES", 64)  # many line scan marks, cuts between them
     lines = [b"h,e,a,d"] + [b"x" * (n % 7) + b",%d" % n for n in range(200)]
     data = b"\n".join(lines) + (b"\n" if final_newline else b"")
 

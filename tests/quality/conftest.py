@@ -51,7 +51,9 @@ def write_raw_file(warehouse: WarehouseResource, spec: FeedSpec, rows: list[dict
     rows_read = rows_read if rows_read is not None else len(rows) + rows_quarantined
     with warehouse.connect() as wh:
         wh.execute(
-            "insert into audit.load_log values (?, ?, ?, 100, ?, ?, ?, ?, 'loaded', null, null, ?, ?, ?)",
+            "insert into audit.load_log (path, feed, sha256, bytes, export_date, rows_read, rows_loaded, "
+            "rows_quarantined, status, raw_path, run_id, loaded_at) "
+            "values (?, ?, ?, 100, ?, ?, ?, ?, 'loaded', ?, ?, ?)",
             [file_path, spec.name, sha, export_date, rows_read,
              len(rows), rows_quarantined, str(raw_path), run_id, loaded_at],
         )

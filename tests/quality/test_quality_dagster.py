@@ -4,10 +4,18 @@ the downstream asset."""
 
 import dagster as dg
 
+from orchestration.control.resource import RunControlResource
 from orchestration.feeds import ORDER_LINES
-from orchestration.quality import build_quality_checks, defs
+from orchestration.quality import build_quality_checks
 from orchestration.quality.results import failed_blocking_checks
-from orchestration.resources import RunParameters
+from orchestration.resources import LandingResource
+from orchestration.settings import Gates
+
+defs = dg.Definitions(asset_checks=build_quality_checks(Gates()))
+
+
+def run_control(warehouse) -> RunControlResource:
+    return RunControlResource(warehouse=warehouse, landing=LandingResource(landing_dir=str(warehouse.root / "none")))
 
 KEY = dg.AssetKey(["raw", "erp", "order_lines"])
 
@@ -21,9 +29,10 @@ def _run(warehouse, raw_file, rows, quarantined=0):
     def downstream() -> None:
         return None
 
-    checks = [c for c in build_quality_checks() if any(k.asset_key == KEY for k in c.check_keys)]
+    checks = [c for c in build_quality_checks(Gates(quarantine_max_share=0.05))
+              if any(k.asset_key == KEY for k in c.check_keys)]
     result = dg.materialize([stub_order_lines, downstream, *checks], raise_on_error=False,
-                            resources={"warehouse": warehouse, "run_params": RunParameters(quarantine_max_share=0.05)})
+                            resources={"warehouse": warehouse, "run_control": run_control(warehouse)})
     evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
     with warehouse.connect() as con:
         audit = con.execute("select check_name, severity, passed from audit.check_results where run_id = ? "
@@ -35,10 +44,10 @@ def _run(warehouse, raw_file, rows, quarantined=0):
 def test_checks_of_a_good_raw_feed_pass_and_are_recorded(warehouse, raw_file, line):
     result, evaluations, audit, failures = _run(warehouse, raw_file, [line("SO1", str(i)) for i in range(1, 30)])
     assert result.success
-    assert sorted(evaluations) == ["gx_error", "gx_warn", "quarantine_rate", "rows_reconcile"]
+    assert sorted(evaluations) == ["files_not_rejected", "gx_error", "gx_warn", "quarantine_rate", "rows_reconcile"]
     assert all(e.passed for e in evaluations.values())
-    assert audit == [("gx_error", "error", True), ("gx_warn", "warn", True), ("quarantine_rate", "error", True),
-                     ("rows_reconcile", "error", True)]
+    assert audit == [("files_not_rejected", "warn", True), ("gx_error", "error", True), ("gx_warn", "warn", True),
+                     ("quarantine_rate", "error", True), ("rows_reconcile", "error", True)]
     assert failures == []
     assert evaluations["gx_error"].metadata["rows_validated"].value == 29
 
@@ -61,6 +70,9 @@ def test_defs_hold_a_check_per_suite_severity_and_the_reconciliations():
     keys = {(k.asset_key.to_user_string(), k.name) for c in defs.asset_checks for k in c.check_keys}
     assert ("raw/erp/order_lines", "gx_error") in keys and ("raw/erp/order_lines", "gx_warn") in keys
     assert ("raw/social/engagements", "quarantine_rate") in keys
+    assert ("raw/crm/accounts", "snapshot_not_shrunk") in keys  # snapshot feeds only
+    assert ("raw/erp/order_lines", "snapshot_not_shrunk") not in keys
+    assert ("raw/erp/invoices", "files_not_rejected") in keys
     assert ("marts/fct_order_lines", "net_amount_reconciles") in keys
     assert ("marts/customer_classification", "covers_dim_customer") in keys
     assert ("audit/identity_map", "covers_source_records") in keys
@@ -97,6 +109,6 @@ def test_a_failed_warn_check_does_not_block_downstream_but_an_error_check_does()
 def test_quality_defs_load_beside_the_assets_they_check(warehouse):
     keys = {k.asset_key for c in defs.asset_checks for k in c.check_keys}
     merged = dg.Definitions.merge(defs, dg.Definitions(assets=[dg.AssetSpec(k) for k in keys], resources={
-        "warehouse": warehouse, "run_params": RunParameters()}))
+        "warehouse": warehouse, "run_control": run_control(warehouse)}))
     dg.Definitions.validate_loadable(merged)
     assert len(merged.resolve_asset_graph().asset_check_keys) == sum(len(c.check_keys) for c in defs.asset_checks)

@@ -93,14 +93,15 @@ from (values ('k1', 'B'), ('k2', 'B'), ('k3', 'C'), ('k4', 'C')) as t(customer_k
 """
 
 AUDIT_SQL = f"""
-insert into audit.runs values
+insert into audit.runs (run_id, as_of_date, started_at, finished_at, status, rule_version, published, message) values
     ('r1', date '{D_PREVIOUS}', timestamp '2025-07-01 02:00:00', timestamp '2025-07-01 02:05:00', 'success', 'v1',
      true, null),
     ('r2', date '{D_CURRENT}', timestamp '2026-01-01 02:00:00', timestamp '2026-01-01 02:05:00', 'success', 'v1',
      true, null),
     ('r3', date '{D_CURRENT}', timestamp '2026-01-02 02:00:00', timestamp '2026-01-02 02:01:00', 'failed', 'v1',
      false, 'gate failed');
-insert into audit.load_log values
+insert into audit.load_log (path, feed, sha256, bytes, export_date, rows_read, rows_loaded, rows_quarantined, status,
+                            reason, extra_columns, raw_path, run_id, loaded_at) values
     ('erp/order_lines/a.csv', 'order_lines', 'sha-a', 1000, date '2025-12-30', 100, 98, 2, 'loaded', null, null,
      null, 'r2', timestamp '2026-01-01 02:01:00'),
     ('erp/order_lines/b.csv', 'order_lines', 'sha-b', 1000, date '2025-12-31', 50, 50, 0, 'loaded', null, null,

@@ -1,0 +1,64 @@
+"""Fingerprints of what a run's marts are a function of: the code (dbt project with its rules seeds,
+GX suites, orchestration code) and the landing directory as the run finds it.
+
+The marts are a pure function of (a) the landing files, (b) the as-of date D and (c) the code. A run
+whose fingerprint equals the one of the run whose marts serving holds would rebuild them byte for
+byte: its plan says `skip` (control/plan.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+from orchestration.ingest.landing_files import LandedFile
+from orchestration.settings import PROJECT_ROOT
+
+#: Files whose content the marts depend on, relative to the project root (globs).
+CODE_GLOBS = (
+    "dbt_project/dbt_project.yml",
+    "dbt_project/models/**/*",
+    "dbt_project/macros/**/*",
+    "dbt_project/seeds/**/*",
+    "dbt_project/snapshots/**/*",
+    "dbt_project/tests/**/*",
+    "expectations/**/*.json",
+    "orchestration/**/*.py",
+)
+
+#: The dbt project: what built the incremental models.
+DBT_CODE_GLOBS = tuple(g for g in CODE_GLOBS if g.startswith("dbt_project/"))
+OTHER_CODE_GLOBS = tuple(g for g in CODE_GLOBS if g not in DBT_CODE_GLOBS)
+
+
+@cache
+def _digest(root: Path, globs: tuple[str, ...]) -> str:
+    """sha256 over the path and bytes of every file the globs match (a few hundred small files: milliseconds)."""
+    digest = hashlib.sha256()
+    files = sorted({p for pattern in globs for p in root.glob(pattern) if p.is_file()})
+    for path in files:
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def dbt_code_fingerprint(root: Path = PROJECT_ROOT) -> str:
+    return _digest(root, DBT_CODE_GLOBS)
+
+
+def code_fingerprint(root: Path = PROJECT_ROOT) -> str:
+    """Every code file: the dbt project's fingerprint and the rest's (each file read once)."""
+    return hashlib.sha256(f"{dbt_code_fingerprint(root)}\n{_digest(root, OTHER_CODE_GLOBS)}".encode()).hexdigest()
+
+
+def landing_fingerprint(files: Iterable[LandedFile]) -> str:
+    """The landed files a run may read, by path, size and mtime (a new delivery changes one of them)."""
+    digest = hashlib.sha256()
+    for f in sorted(files, key=lambda f: f.rel_path):
+        digest.update(f"{f.rel_path}\0{f.stamp.size}\0{f.stamp.mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def inputs_fingerprint(landing: str, as_of: str, code: str) -> str:
+    return hashlib.sha256(f"{landing}\n{as_of}\n{code}".encode()).hexdigest()

@@ -1,0 +1,135 @@
+"""The run plan: fixed once at the start of every run, recorded before any work, read by every step.
+
+It says for which as-of date D the run builds, what triggered it, how long a landing file must have
+been quiet to be read, what the run's inputs are (their fingerprint) and so what the run does:
+
+- `skip`: the inputs equal those of the marts serving holds: nothing is rebuilt; the publish step
+  refreshes serving's audit schema only;
+- `incremental`: the incremental dbt models build on what the last successful build left;
+- `full`: everything is rebuilt from the raw zone (first build, a changed dbt project, `--rebuild`);
+- `ingest_only`: the run has no as-of date (a subset of landing assets picked in the UI).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+from orchestration.control.fingerprint import (
+    code_fingerprint,
+    dbt_code_fingerprint,
+    inputs_fingerprint,
+    landing_fingerprint,
+)
+from orchestration.control.serving_state import Publication, read_publication
+from orchestration.feeds import FEEDS
+from orchestration.ingest.landing_files import list_feed
+
+Trigger = Literal["cli", "schedule", "sensor", "backfill", "ui"]
+Mode = Literal["skip", "incremental", "full", "ingest_only"]
+
+TRIGGER_TAG = "cw/trigger"
+#: The publish step's asset (publish/assets.py), the only writer of serving.duckdb.
+PUBLISH_ASSET_PATH = ("publish", "serving_database")
+#: Seconds a landing file must have been quiet, by trigger, when CW_SETTLE_SECONDS is not set.
+SETTLE_BY_TRIGGER = {"schedule": 60, "sensor": 60}
+#: Seconds a run waits for the warehouse lock, by trigger, when CW_LOCK_WAIT_SECONDS is not set.
+LOCK_WAIT_BY_TRIGGER = {"schedule": 1800, "sensor": 1800, "backfill": 1800, "ui": 1800}
+
+
+def trigger_of(tags: Mapping[str, str]) -> Trigger:
+    """What started a run, from its Dagster tags."""
+    if tags.get(TRIGGER_TAG) == "cli":
+        return "cli"
+    if "dagster/schedule_name" in tags:
+        return "schedule"
+    if "dagster/sensor_name" in tags:
+        return "sensor"
+    if "dagster/backfill" in tags:
+        return "backfill"
+    return "ui"
+
+
+def settle_seconds_for(trigger: Trigger, configured: float | None) -> float:
+    return float(configured) if configured is not None else float(SETTLE_BY_TRIGGER.get(trigger, 0))
+
+
+def lock_wait_for(trigger: Trigger, configured: float | None) -> float:
+    return float(configured) if configured is not None else float(LOCK_WAIT_BY_TRIGGER.get(trigger, 0))
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    run_id: str
+    trigger: Trigger
+    as_of: date | None
+    settle_seconds: float
+    rebuild: bool
+    accept_snapshot_shrink: bool
+    landing_files: int
+    landing_fingerprint: str
+    code_fingerprint: str
+    dbt_fingerprint: str
+    inputs_fingerprint: str
+    raw_files: int
+    mode: Mode
+    mode_reason: str
+    serving: Publication | None  # what serving held when the run started
+
+    @property
+    def builds_marts(self) -> bool:
+        return self.mode in ("incremental", "full")
+
+    @property
+    def gate_overrides(self) -> str | None:
+        return "accept_snapshot_shrink" if self.accept_snapshot_shrink else None
+
+    def describe(self) -> str:
+        d = self.as_of.isoformat() if self.as_of else "none"
+        return f"as-of {d}, {self.trigger} run, mode {self.mode} ({self.mode_reason})"
+
+
+def make_plan(con: duckdb.DuckDBPyConnection, *, run_id: str, trigger: Trigger, as_of: date | None,
+              landing_root: Path, serving_path: Path, settle_seconds: float, rebuild: bool = False,
+              accept_snapshot_shrink: bool = False, code: str | None = None, dbt_code: str | None = None,
+              now_ns: int | None = None) -> RunPlan:
+    """The plan of this run (`con`: the working warehouse, audit schema present)."""
+    files = [f for spec in FEEDS.values() for f in list_feed(spec, landing_root, settle_seconds, now_ns).files]
+    landing = landing_fingerprint(files)
+    code = code or code_fingerprint()
+    dbt_code = dbt_code or dbt_code_fingerprint()
+    fingerprint = inputs_fingerprint(landing, as_of.isoformat() if as_of else "", code)
+    (raw_files,) = con.execute("select count(*) from audit.load_log where status = 'loaded'").fetchone()
+    serving = read_publication(serving_path)
+    mode, reason = _mode(con, run_id, as_of, fingerprint, dbt_code, serving, rebuild)
+    return RunPlan(run_id, trigger, as_of, settle_seconds, rebuild, accept_snapshot_shrink, len(files), landing, code,
+                   dbt_code, fingerprint, raw_files, mode, reason, serving)
+
+
+def _mode(con: duckdb.DuckDBPyConnection, run_id: str, as_of: date | None, fingerprint: str, dbt_code: str,
+          serving: Publication | None, rebuild: bool) -> tuple[Mode, str]:
+    if as_of is None:
+        return "ingest_only", "the run has no as-of date: it loads landing files and builds no marts"
+    if rebuild:
+        return "full", "a rebuild was asked for (--rebuild / CW_REBUILD)"
+    if serving is not None and serving.marts_fingerprint == fingerprint:
+        return "skip", (f"inputs unchanged since run {serving.marts_run_id}, whose marts serving holds: "
+                        "nothing to rebuild")
+    row = con.execute(
+        """
+        select dbt_fingerprint
+        from audit.run_inputs
+        where run_id <> ? and dbt_succeeded
+        order by recorded_at desc
+        limit 1
+        """, [run_id]).fetchone()
+    if row is None:
+        return "full", "no successful dbt build is recorded in this warehouse"
+    if row[0] != dbt_code:
+        return "full", "the dbt project changed since the last successful dbt build"
+    return "incremental", "the incremental models build on the last successful dbt build"

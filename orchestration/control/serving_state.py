@@ -1,0 +1,53 @@
+"""What `serving.duckdb` holds: one row in its `audit.publication` table, written by the publish step
+into the new file before it is swapped in, read by the run plan (is there anything to rebuild?) and by
+recovery (did a killed run's swap happen?).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+PUBLICATION_DDL = """
+create table if not exists {catalog}.audit.publication (
+    run_id varchar not null,             -- the run that wrote this file
+    as_of_date date,                     -- D of the marts it holds
+    marts_run_id varchar not null,       -- the run that built those marts (an audit refresh keeps them)
+    marts_fingerprint varchar not null,  -- that run's inputs fingerprint (control/fingerprint.py)
+    rule_version varchar,
+    kind varchar not null,               -- full | audit_refresh | history_only
+    published_at timestamp not null
+)
+"""
+
+
+@dataclass(frozen=True)
+class Publication:
+    run_id: str
+    as_of: date | None
+    marts_run_id: str
+    marts_fingerprint: str
+    rule_version: str | None
+    kind: str
+    published_at: datetime
+
+
+def read_publication(serving_path: Path) -> Publication | None:
+    """What the live serving file holds; None when there is none (or it predates this record)."""
+    if not Path(serving_path).exists():
+        return None
+    try:
+        con = duckdb.connect(str(serving_path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute("select run_id, as_of_date, marts_run_id, marts_fingerprint, rule_version, kind, "
+                          "published_at from audit.publication").fetchone()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return Publication(*row) if row else None
