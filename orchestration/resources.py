@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -81,21 +82,28 @@ class WarehouseResource(dg.ConfigurableResource):
                 os.chmod(path, PRIVATE_FILE_MODE)
 
     @contextmanager
-    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self, read_only: bool = False, wait_seconds: float = 0.0) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short-lived connection to `warehouse.duckdb` (audit schema ensured when writable).
-        Raises WarehouseBusy, naming the process, when another process holds the file."""
+        Raises WarehouseBusy, naming the process, when another process holds the file for longer
+        than `wait_seconds`."""
         self.root.mkdir(parents=True, exist_ok=True)
         if read_only and not self.db_path.exists():
             read_only = False
-        try:
-            con = duckdb.connect(str(self.db_path), read_only=read_only,
-                                 config={"threads": self.threads, "memory_limit": self.memory_limit})
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
-                raise
-            raise WarehouseBusy(
-                f"{self.db_path} is open in {_holder_of(str(exc))}. Only the pipeline opens the working "
-                "warehouse (BI tools read serving.duckdb); close that program and run again.") from exc
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                con = duckdb.connect(str(self.db_path), read_only=read_only,
+                                     config={"threads": self.threads, "memory_limit": self.memory_limit})
+                break
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise
+                if time.monotonic() < deadline:
+                    time.sleep(0.5)
+                    continue
+                raise WarehouseBusy(
+                    f"{self.db_path} is open in {_holder_of(str(exc))}. Only the pipeline opens the working "
+                    "warehouse (BI tools read serving.duckdb); close that program and run again.") from exc
         try:
             if not read_only:
                 ensure_audit_schema(con)

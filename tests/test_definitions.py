@@ -96,3 +96,64 @@ def test_a_fresh_clone_parses_dbt_without_dbt_on_path():
     assert result.returncode == 0, result.stderr[-2000:]
     assert int(result.stdout.strip().splitlines()[-1]) > 40
     assert manifest.stat().st_mtime > 0
+
+
+def test_the_classification_is_partitioned_by_as_of_date_and_ingestion_is_not(graph):
+    partitioned = graph.get(dg.AssetKey(["marts", "customer_tier"])).partitions_def
+    assert isinstance(partitioned, dg.DailyPartitionsDefinition) and partitioned.timezone == "Asia/Shanghai"
+    assert graph.get(dg.AssetKey(["publish", "serving_database"])).partitions_def == partitioned
+    assert graph.get(dg.AssetKey(["raw", "erp", "order_lines"])).partitions_def is None
+
+
+def test_gates_cannot_be_changed_from_the_launchpad(defs):
+    """Case 8: thresholds of blocking checks are not run config; what a run may be asked for is (and
+    is recorded with the run)."""
+    from orchestration.jobs import NIGHTLY_JOB_NAME
+
+    job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
+    fields = job.run_config_schema.config_type.fields["resources"].config_type.fields
+    run_control = set(fields["run_control"].config_type.fields["config"].config_type.fields)
+    assert run_control >= {"rebuild", "accept_snapshot_shrink", "settle_seconds"}
+    schema = repr(job.run_config_schema.config_type.fields["resources"].config_type)
+    assert "quarantine_max_share" not in schema and "snapshot_min_share" not in schema
+
+
+def test_the_webhook_url_is_bound_to_its_environment_variable_not_to_a_value(monkeypatch):
+    from orchestration.definitions import resources_from_settings
+    from orchestration.settings import Settings
+
+    secret = "https://hooks.example.com/T0/B0/SECRET"
+    alerts = resources_from_settings(Settings(alert_webhook=secret))["alerts"]
+    assert isinstance(alerts.webhook_url, dg.EnvVar) and alerts.webhook_url.env_var_name == "CW_ALERT_WEBHOOK"
+    assert secret not in repr(alerts)
+    monkeypatch.setenv("CW_ALERT_WEBHOOK", secret)
+    assert alerts.process_config_and_initialize().webhook_url == secret
+
+
+def test_dbt_never_sees_the_webhook(monkeypatch):
+    """The dbt step's environment overlay drops it, and so does the dbt child itself."""
+    import os
+    import sys
+    from datetime import date
+    from pathlib import Path
+
+    from orchestration.control.plan import RunPlan
+    from orchestration.resources import WarehouseResource
+    from orchestration.transform import dbt_child
+    from orchestration.transform.assets import dbt_environment
+
+    monkeypatch.setenv("CW_ALERT_WEBHOOK", "https://hooks.example.com/SECRET")
+    plan = RunPlan(run_id="r1", trigger="cli", as_of=date(2025, 12, 31), settle_seconds=0, rebuild=False,
+                   accept_snapshot_shrink=False, landing_files=0, landing_fingerprint="", code_fingerprint="",
+                   dbt_fingerprint="", inputs_fingerprint="", raw_files=0, mode="full", mode_reason="", serving=None)
+    with dbt_environment(WarehouseResource(warehouse_dir=str(Path("/tmp"))), plan):
+        assert "CW_ALERT_WEBHOOK" not in os.environ and os.environ["CW_AS_OF"] == "2025-12-31"
+    assert os.environ["CW_ALERT_WEBHOOK"] == "https://hooks.example.com/SECRET"  # restored for the alerts
+    seen = {}
+    monkeypatch.setattr(dbt_child, "_die_with_parent", lambda: None)  # not for the test process itself
+    monkeypatch.setattr(sys, "argv", ["dbt_child.py", "--version"])
+    monkeypatch.setitem(sys.modules, "dbt.cli.main", type(sys)("fake"))
+    sys.modules["dbt.cli.main"].cli = lambda: seen.update(os.environ) or 0
+    with pytest.raises(SystemExit):
+        dbt_child.main()
+    assert seen and "CW_ALERT_WEBHOOK" not in seen

@@ -34,6 +34,9 @@ from orchestration.control.recovery import recover
 from orchestration.resources import LandingResource, WarehouseResource
 
 PARTITION_TAG = "dagster/partition"
+#: How long the run waits for warehouse.duckdb when another process has it open: a dbt child of a run that
+#: was just killed needs a moment to die (transform/dbt_child.py); a BI tool holding it is named after that.
+BUSY_PATIENCE_SECONDS = 20.0
 
 
 class RunControlResource(dg.ConfigurableResource):
@@ -61,7 +64,7 @@ class RunControlResource(dg.ConfigurableResource):
         try:
             self.warehouse.ensure_private()
             started_at = _started_at(context, run_id)
-            with self.warehouse.connect() as con:
+            with self.warehouse.connect(wait_seconds=BUSY_PATIENCE_SECONDS) as con:
                 recovered = recover(con, run_id=run_id, warehouse_root=self.warehouse.root,
                                     serving_path=self.warehouse.serving_path, instance=context.instance)
                 plan = make_plan(con, run_id=run_id, trigger=trigger, as_of=as_of, landing_root=self.landing.root,

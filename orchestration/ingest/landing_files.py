@@ -4,9 +4,10 @@ Only regular files inside the landing root are considered. Everything else in a 
 reported and ignored: symbolic links (they could point at any file of the machine), FIFOs, sockets
 and devices, and names holding control characters. Sub-folders are ignored silently (archives).
 
-A file changed less than `settle_seconds` ago (its mtime or ctime: `cp -p` and `rsync -t` set an
-old mtime, but the change time still moves) may still be being written: it waits for a later run
-and is reported, never read.
+A file modified less than `settle_seconds` ago may still be being written: it waits for a later run
+and is reported, never read. (Copies that keep the source's mtime, `cp -p` or `rsync -t`, set it once
+the bytes are written, or write under a temporary name first; a file that changes while it is read
+is caught when it is read: file_facts.FileChanged.)
 """
 
 from __future__ import annotations
@@ -95,10 +96,9 @@ def list_feed(spec: FeedSpec, landing_root: Path, settle_seconds: float = 0.0,
                 skipped.append(SkippedEntry(rel, f"{_kind(st.st_mode)}: ignored (only regular files are read)",
                                             False))
                 continue
-            changed = max(st.st_mtime_ns, st.st_ctime_ns)
-            if settle_seconds > 0 and changed > settled_before:
-                age = max(0.0, ((now_ns or time.time_ns()) - changed) / 1e9)
-                skipped.append(SkippedEntry(rel, f"changed {age:.0f}s ago, not yet settled "
+            if settle_seconds > 0 and st.st_mtime_ns > settled_before:
+                age = max(0.0, ((now_ns or time.time_ns()) - st.st_mtime_ns) / 1e9)
+                skipped.append(SkippedEntry(rel, f"modified {age:.0f}s ago, not yet settled "
                                                  f"(CW_SETTLE_SECONDS={settle_seconds:g}): left for a later run", True))
                 continue
             files.append(LandedFile(Path(entry.path), rel, spec.export_date(entry.name), Stamp.of(st)))

@@ -43,20 +43,6 @@ def snapshot(serving: Path) -> dict[str, list]:
     return out
 
 
-@pytest.fixture(scope="module")
-def dagster_home(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("dagster_home")
-
-
-@pytest.fixture(scope="module")
-def published(demo_landing, tmp_path_factory, dagster_home):
-    warehouse = tmp_path_factory.mktemp("wh")
-    result = run_cli("run", "--landing", str(demo_landing), "--warehouse", str(warehouse),
-                     env={"DAGSTER_HOME": str(dagster_home)})
-    assert result.returncode == 0, result.stdout + result.stderr
-    return warehouse, result
-
-
 def test_run_publishes_every_contract_table(published):
     warehouse, result = published
     serving = warehouse / "serving.duckdb"
@@ -215,15 +201,6 @@ def _set_field(header: list[str], lines: list[str], column: str, value, every: i
         if len(fields) == len(header):
             fields[col] = value(fields[col])
             lines[i] = ",".join(fields)
-
-
-@pytest.fixture
-def published_copy(published, tmp_path) -> Path:
-    """A copy of the published warehouse, so a failing run can be tried on top of a good state."""
-    warehouse, _ = published
-    copy = tmp_path / "wh"
-    shutil.copytree(warehouse, copy)
-    return copy
 
 
 def test_error_check_blocks_publish_and_leaves_serving_untouched(demo_landing, published_copy, tmp_path):

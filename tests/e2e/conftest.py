@@ -1,0 +1,35 @@
+"""Fixtures of the end-to-end tests: one published warehouse per session, copies of it per test."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+
+
+@pytest.fixture(scope="session")
+def dagster_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("dagster_home")
+
+
+@pytest.fixture(scope="session")
+def published(demo_landing, tmp_path_factory, dagster_home):
+    warehouse = tmp_path_factory.mktemp("wh")
+    result = run_cli("run", "--landing", str(demo_landing), "--warehouse", str(warehouse),
+                     env={"DAGSTER_HOME": str(dagster_home)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    return warehouse, result
+
+
+@pytest.fixture
+def published_copy(published, tmp_path) -> Path:
+    """A copy of the published warehouse, so a failing run can be tried on top of a good state."""
+    warehouse, _ = published
+    copy = tmp_path / "wh"
+    shutil.copytree(warehouse, copy)
+    return copy
+
+
