@@ -184,22 +184,22 @@ def test_a_truncated_snapshot_is_held_until_accepted(demo_landing, published_cop
     assert after.returncode == 0, after.stdout + after.stderr  # accepted once, for good
 
 
-def test_a_range_of_dates_is_one_run_per_date_and_an_older_date_adds_history_only(demo_landing, published_copy):
-    backfill = run_cli("run", "--landing", str(demo_landing), "--warehouse", str(published_copy), "--as-of",
-                       "2025-12-29", "--to", "2025-12-31")
-    assert backfill.returncode == 0, backfill.stdout + backfill.stderr
+def test_a_range_of_older_dates_adds_their_history_and_keeps_the_newest_marts(demo_landing, published_copy):
+    """`--as-of A --to B` is one run per date, in order; dates older than the one serving holds (a
+    backfill after the fact) publish their history rows and leave the newest marts in place."""
     serving = published_copy / "serving.duckdb"
+    backfill = run_cli("run", "--landing", str(demo_landing), "--warehouse", str(published_copy), "--as-of",
+                       "2025-12-29", "--to", "2025-12-30")
+    assert backfill.returncode == 0, backfill.stdout + backfill.stderr
+    assert backfill.stdout.count("history rows were published") == 2
     with duckdb.connect(str(serving), read_only=True) as con:
-        dates = [d.isoformat() for (d,) in con.execute(
-            "select distinct as_of_date from marts.customer_classification_history order by 1").fetchall()]
-        assert con.execute("select distinct as_of_date from marts.customer_classification").fetchall() == [
-            (duckdb.sql("select date '2025-12-31'").fetchone()[0],)]
-    assert dates[-3:] == ["2025-12-29", "2025-12-30", "2025-12-31"]
-    older = run_cli("run", "--landing", str(demo_landing), "--warehouse", str(published_copy), "--as-of",
-                    "2025-12-30", "--rebuild")
-    assert older.returncode == 0, older.stdout + older.stderr
-    assert "history rows were published" in older.stdout
-    with duckdb.connect(str(serving), read_only=True) as con:
+        dates = [d for (d,) in con.execute("select distinct as_of_date::varchar from "
+                                           "marts.customer_classification_history order by 1").fetchall()]
         assert con.execute("select distinct as_of_date::varchar from marts.customer_classification").fetchall() == [
             ("2025-12-31",)]
-        assert con.execute("select kind from audit.publication").fetchone()[0] == "history_only"
+        assert con.execute("select kind, as_of_date::varchar from audit.publication").fetchone() == (
+            "history_only", "2025-12-31")
+        runs = con.execute("select as_of_date::varchar, status, published from audit.runs order by started_at"
+                           ).fetchall()
+    assert dates == ["2025-12-29", "2025-12-30", "2025-12-31"]
+    assert runs[-2:] == [("2025-12-29", "success", True), ("2025-12-30", "success", True)]
