@@ -26,8 +26,9 @@ def _clip(text: str | None, limit: int) -> str | None:
 def record_file(con: duckdb.DuckDBPyConnection, *, feed: str, path: str, sha256: str, size: int,
                 mtime_ns: int | None, export_date: date | None, rows_read: int, rows_loaded: int,
                 rows_quarantined: int, status: str, reason: str | None, extra_columns: Sequence[str],
-                raw_path: str | None, run_id: str, logged_at: datetime, quarantine_file: Path | None) -> None:
-    """One `load_log` row and the file's quarantined rows (a Parquet file shaped like
+                raw_path: str | None, run_id: str, logged_at: datetime,
+                quarantine_files: Sequence[Path] = ()) -> None:
+    """One `load_log` row and the file's quarantined rows (Parquet files shaped like
     `audit.quarantine`), in one transaction: a crash leaves both or neither."""
     con.execute("begin transaction")
     try:
@@ -41,8 +42,9 @@ def record_file(con: duckdb.DuckDBPyConnection, *, feed: str, path: str, sha256:
             [path, feed, sha256, size, export_date, rows_read, rows_loaded, rows_quarantined, status, reason,
              ", ".join(extra_columns) or None, raw_path, run_id, logged_at, mtime_ns],
         )
-        if quarantine_file is not None:
-            con.execute("insert into audit.quarantine by name select * from read_parquet(?)", [str(quarantine_file)])
+        if quarantine_files:
+            con.execute("insert into audit.quarantine by name select * from read_parquet(?)",
+                        [[str(f) for f in quarantine_files]])
         con.execute("commit")
     except Exception:
         con.execute("rollback")

@@ -62,8 +62,8 @@ def latest_order_date(raw_order_lines: Path, pending_files: Iterable[Path]) -> d
     con = duckdb.connect(":memory:")
     try:
         candidates = []
-        raw_glob = Path(raw_order_lines) / "*.parquet"
-        if any(Path(raw_order_lines).glob("*.parquet")):
+        raw_glob = Path(raw_order_lines) / "**" / "*.parquet"
+        if any(Path(raw_order_lines).glob("**/*.parquet")):
             candidates.append(con.execute(
                 "select max(order_date) from read_parquet(?, union_by_name = true)", [str(raw_glob)]).fetchone()[0])
         for path in pending_files:

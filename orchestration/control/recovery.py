@@ -81,11 +81,10 @@ def _remove_leftovers(con: duckdb.DuckDBPyConnection, root: Path, serving_path: 
     if raw.is_dir():
         loaded = {p for (p,) in con.execute(
             "select raw_path from audit.load_log where status = 'loaded' and raw_path is not null").fetchall()}
-        for path in raw.glob("*/*/*"):
+        for path in raw.glob("*/*/*"):  # <system>/<feed>/<sha256>/ (or <sha256>.parquet of older warehouses)
             half_written = path.name.startswith(".") and path.name.endswith(".tmp")
-            orphan = (path.suffix == ".parquet" and path.name != "_schema.parquet"
-                      and path.relative_to(root).as_posix() not in loaded)
+            orphan = path.name != "_schema.parquet" and path.relative_to(root).as_posix() not in loaded
             if half_written or orphan:
-                path.unlink(missing_ok=True)
+                shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
                 removed.append(str(path))
     return removed

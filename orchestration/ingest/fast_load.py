@@ -7,8 +7,8 @@ marked, through the cheap view of fast rows (fast_csv.settled_rows_sql): a part 
 fast is done in one pass. A part with other rows is judged row by row as records_sql would
 (fast_csv.fast_rows_sql): its failed rows are kept (a second pass), the raw text of their lines
 read (a pass over the part's lines) and its good rows written again. The parts' Parquet files are
-then concatenated into the pending raw file, and their quarantine files into one (parquet_concat,
-no re-encoding).
+then moved as they are into the pending raw folder (one part each: raw_zone.py), their quarantine
+files kept beside them for `audit.quarantine`.
 
 `load_fast` gives None, and the careful path reads the file, as soon as one part is not what
 fast_csv needs: DuckDB's reader refused it, its rows do not number its lines, or a row is not
@@ -27,7 +27,6 @@ import duckdb
 
 from orchestration.ingest import fast_csv, raw_output
 from orchestration.ingest.file_job import CsvHeader, FileJob, FileLoad
-from orchestration.ingest.parquet_concat import concat_parquet
 from orchestration.ingest.records_sql import lines_sql
 from orchestration.ingest.sql_text import literal
 from orchestration.ingest.text_parts import TextPart, part_count, split_text
@@ -87,24 +86,13 @@ def load_fast(job: FileJob, copy: TextCopy, header: CsvHeader, threads: int, mem
         part.remove()  # the copies of the text's pieces (the careful path reads the text itself)
     if any(load is None for load in loads):
         return None
-    _join([load.raw for load in loads], raw_output.pending_raw_file(job))
-    quarantines = [load.quarantine for load in loads if load.quarantine is not None]
-    quarantine_file = job.work_dir / "quarantine.parquet" if quarantines else None
-    if quarantine_file is not None:
-        _join(quarantines, quarantine_file)
+    raw_output.pending_raw_dir(job).mkdir(parents=True, exist_ok=True)
+    for index, load in enumerate(loads):
+        os.replace(load.raw, raw_output.pending_part(job, index))
+    quarantines = tuple(load.quarantine for load in loads if load.quarantine is not None)
     raw_output.publish(job)
     rows, failed = sum(load.rows for load in loads), sum(load.failed for load in loads)
-    return FileLoad(rows, rows - failed, failed, header.extra, quarantine_file)
-
-
-def _join(parts: list[Path], target: Path) -> None:
-    """The parts' Parquet files as one file `target` (the parts removed)."""
-    if len(parts) == 1:
-        os.replace(parts[0], target)
-        return
-    concat_parquet(parts, target)
-    for part in parts:
-        part.unlink()
+    return FileLoad(rows, rows - failed, failed, header.extra, quarantines)
 
 
 def _load_part(job: FileJob, copy: TextCopy, header: CsvHeader, part: TextPart, index: int, plan: WorkerShare,

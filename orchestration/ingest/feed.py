@@ -8,7 +8,7 @@ Per file, in (export date, file name) order:
    adds nothing;
 3. a name that does not match the folder's pattern -> `rejected` (before its hash is looked at);
 4. bytes already loaded (any feed, any name, earlier in this run too) -> `skipped_duplicate`;
-5. otherwise loaded into `<raw>/<system>/<feed>/<sha256>.parquet`, bad rows to `audit.quarantine`,
+5. otherwise loaded into `<raw>/<system>/<feed>/<sha256>/` (raw_zone.py), bad rows to `audit.quarantine`,
    or `rejected` as a whole, for what its bytes are (invalid encoding, no header, a required column
    missing, a line over the size limit).
 
@@ -52,12 +52,12 @@ def ingest_feed(spec: FeedSpec, landing_root: Path, warehouse: WarehouseResource
     try:
         for index, landed, facts in inspected(listing.files, state, work_root):
             stamp = _utc_now()
-            file_result, quarantine_file = _ingest_file(spec, landed, facts, state, warehouse, run_id, stamp,
+            file_result, quarantine_files = _ingest_file(spec, landed, facts, state, warehouse, run_id, stamp,
                                                         work_root / str(index))
             result.files.append(file_result)
             if file_result.logged:
                 with warehouse.connect() as con:
-                    record_file(con, spec.name, file_result, run_id, stamp, quarantine_file)
+                    record_file(con, spec.name, file_result, run_id, stamp, quarantine_files)
                 _remember(state, file_result)
             shutil.rmtree(work_root / str(index), ignore_errors=True)  # the private copy is no longer needed
     finally:
@@ -68,10 +68,10 @@ def ingest_feed(spec: FeedSpec, landing_root: Path, warehouse: WarehouseResource
 
 
 def _ingest_file(spec: FeedSpec, landed: LandedFile, facts: Facts, state: LedgerState, warehouse: WarehouseResource,
-                 run_id: str, stamp: datetime, work_dir: Path) -> tuple[FileResult, Path | None]:
+                 run_id: str, stamp: datetime, work_dir: Path) -> tuple[FileResult, tuple[Path, ...]]:
     if isinstance(facts, FileChanged):
         return FileResult(landed.rel_path, "", landed.stamp.size, landed.export_date, "waiting",
-                          f"{facts}: left for a later run"), None
+                          f"{facts}: left for a later run"), ()
     if isinstance(facts, OSError):
         raise IngestFault(f"cannot read landing file {landed.rel_path}: {facts.strerror or facts}. "
                           "Fix the cause (permissions, disk); nothing was logged for the file and the next run "
@@ -81,13 +81,13 @@ def _ingest_file(spec: FeedSpec, landed: LandedFile, facts: Facts, state: Ledger
                         mtime_ns=landed.stamp.mtime_ns)
     if (landed.rel_path, sha256) in state.logged:
         result.status, result.reason = "already_logged", "logged by an earlier run with the same bytes"
-        return result, None
+        return result, ()
     if landed.export_date is None:
         result.reason = f"file name does not match {spec.file_pattern}"
-        return result, None
+        return result, ()
     if sha256 in state.loaded:
         result.status, result.reason = "skipped_duplicate", f"bytes already loaded as {state.loaded[sha256]}"
-        return result, None
+        return result, ()
     assert isinstance(facts, FileFacts) and not isinstance(facts, Hashed), "new bytes are read in full"
     target = raw_file(warehouse.raw_dir, spec, sha256)
     job = FileJob(spec, copy_of(work_dir), landed.rel_path, facts, landed.export_date, run_id, stamp, work_dir,
@@ -96,7 +96,7 @@ def _ingest_file(spec: FeedSpec, landed: LandedFile, facts: Facts, state: Ledger
         load = load_file(job, warehouse.threads, warehouse.memory_limit)
     except FileRejected as exc:
         result.reason = str(exc)
-        return result, None
+        return result, ()
     except IngestFault:
         raise
     except OSError as exc:  # the raw zone or the work folder could not be written: a fault, no verdict
@@ -107,7 +107,7 @@ def _ingest_file(spec: FeedSpec, landed: LandedFile, facts: Facts, state: Ledger
         load.rows_quarantined
     result.extra_columns = load.extra_columns
     result.raw_path = target.relative_to(warehouse.root).as_posix()
-    return result, load.quarantine_file
+    return result, load.quarantine_files
 
 
 def _remember(state: LedgerState, result: FileResult) -> None:

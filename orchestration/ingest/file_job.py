@@ -30,7 +30,7 @@ class FileJob:
     run_id: str
     loaded_at: datetime  # UTC, naive
     work_dir: Path  # private scratch space, removed by the caller
-    raw_file: Path  # <raw>/<system>/<feed>/<sha256>.parquet
+    raw_file: Path  # the raw-zone folder <raw>/<system>/<feed>/<sha256>/ (raw_zone.py)
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class FileLoad:
     rows_loaded: int
     rows_quarantined: int
     extra_columns: tuple[str, ...]
-    quarantine_file: Path | None  # Parquet shaped like audit.quarantine, None when no row failed
+    quarantine_files: tuple[Path, ...]  # Parquet shaped like audit.quarantine (none when no row failed)
 
 
 @dataclass(frozen=True)

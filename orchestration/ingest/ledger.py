@@ -40,10 +40,10 @@ def read_state(con: duckdb.DuckDBPyConnection, feed: str) -> LedgerState:
 
 
 def record_file(con: duckdb.DuckDBPyConnection, feed: str, result: FileResult, run_id: str, logged_at: datetime,
-                quarantine_file: Path | None) -> None:
+                quarantine_files: tuple[Path, ...]) -> None:
     """One load_log row and the file's quarantined rows, in one transaction."""
     audit.record_file(con, feed=feed, path=result.path, sha256=result.sha256, size=result.bytes,
                       mtime_ns=result.mtime_ns, export_date=result.export_date, rows_read=result.rows_read,
                       rows_loaded=result.rows_loaded, rows_quarantined=result.rows_quarantined, status=result.status,
                       reason=result.reason, extra_columns=result.extra_columns, raw_path=result.raw_path,
-                      run_id=run_id, logged_at=logged_at, quarantine_file=quarantine_file)
+                      run_id=run_id, logged_at=logged_at, quarantine_files=quarantine_files)

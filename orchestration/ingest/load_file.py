@@ -1,5 +1,5 @@
 """Load one landed file: UTF-8 working copy -> records -> typed rows -> one raw-zone Parquet file
-plus a Parquet file of quarantined rows (inserted into `audit.quarantine` by the caller).
+plus Parquet files of quarantined rows (inserted into `audit.quarantine` by the caller).
 
 Two ways to the same result. A CSV text is first given to DuckDB's own CSV reader (fast_csv), whose
 reading is kept only when it provably split every line as records_sql would; at any doubt (an error
@@ -104,16 +104,16 @@ def _load_careful(con: duckdb.DuckDBPyConnection, job: FileJob, copy: TextCopy,
             row_number = "row_number() over (order by line_number)"
     con.execute(f"create view typed_rows as {typed_rows_sql(job.spec, 'staged_rows', row_number, fast)}")
     loaded = raw_output.write_raw(con, job)
-    quarantined, quarantine_file = 0, None
+    quarantined, quarantine_files = 0, ()
     if loaded != read:
         con.execute("create table failed as select line_number, raw, reason from typed_rows "
                     "where reason is not null")
         (quarantined,) = con.execute("select count(*) from failed").fetchone()
-        quarantine_file = raw_output.write_quarantine(con, job) if quarantined else None
+        quarantine_files = (raw_output.write_quarantine(con, job),) if quarantined else ()
     if loaded + quarantined != read:  # both passes judge the same rows; a mismatch is a bug, not bad input
         raise RuntimeError(f"{job.rel_path}: {read} rows read but {loaded} loaded + {quarantined} quarantined")
     raw_output.publish(job)
-    return FileLoad(read, loaded, quarantined, extra, quarantine_file)
+    return FileLoad(read, loaded, quarantined, extra, quarantine_files)
 
 
 def _known_rows(spec: FeedSpec, copy: TextCopy) -> int | None:

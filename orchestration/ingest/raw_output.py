@@ -1,14 +1,15 @@
 """Writing what one loaded file gave: its good rows as the raw-zone Parquet file (with lineage),
 its failed rows as a Parquet file shaped like `audit.quarantine`.
 
-The raw file is COPYed under a temporary name beside its target and renamed only once the load is
-settled (`publish`), so a reader never sees a half file, and a fast-path attempt that is given up
-leaves nothing behind.
+The raw parts are COPYed into a pending folder in the file's work folder and the folder is renamed into
+the raw zone only once the load is settled (`publish`), so a reader never sees a half file, and a
+fast-path attempt that is given up leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,20 +22,25 @@ if TYPE_CHECKING:
     from orchestration.ingest.load_file import FileJob
 
 
-def pending_raw_file(job: FileJob) -> Path:
-    """The temporary name of the raw file while it is written (hidden, unique per target)."""
-    return job.raw_file.with_name(f".{job.raw_file.stem}.{os.getpid()}.tmp")
+def pending_raw_dir(job: FileJob) -> Path:
+    """Where the raw folder is written before it is published (in the file's private work folder, on
+    the warehouse's file system, so publishing is one rename)."""
+    return job.work_dir / "raw"
+
+
+def pending_part(job: FileJob, index: int = 0) -> Path:
+    return pending_raw_dir(job) / f"part-{index}.parquet"
 
 
 def write_raw(con: duckdb.DuckDBPyConnection, job: FileJob, target: Path | None = None) -> int:
     """COPY the good rows of the view `typed_rows` (typing_sql.typed_rows_sql) to `target`
-    (pending_raw_file by default); the number of rows written."""
+    (the pending folder's first part by default); the number of rows written."""
     (written,) = con.execute(_copy_sql(job, target, "row_number", "where reason is null")).fetchone()
     return written
 
 
 def write_all_rows(con: duckdb.DuckDBPyConnection, job: FileJob, target: Path | None = None) -> tuple[int, int]:
-    """COPY every row of the view `typed_rows` to `target` (pending_raw_file by default), a
+    """COPY every row of the view `typed_rows` to `target` (the pending folder's first part by default), a
     failed one with a NULL `_row_number`;
     (rows written, rows failed), the latter from the Parquet writer's statistics. Publishable only
     when no row failed. Why not filter: DuckDB does not share expressions between a filter and a
@@ -53,9 +59,10 @@ def _copy_sql(job: FileJob, target: Path | None, row_number: str, where: str, op
     columns = [ident(c.name) for c in job.spec.columns]
     columns += [f"{_constant_text(texts[name])} as {ident(name)}" if name in texts else
                 f"cast({values[name]} as {kind}) as {ident(name)}" for name, kind in LINEAGE_COLUMNS.items()]
-    job.raw_file.parent.mkdir(parents=True, exist_ok=True)
+    target = target or pending_part(job)
+    target.parent.mkdir(parents=True, exist_ok=True)
     options = f"format parquet{', ' + options if options else ''}"
-    target = literal(target or pending_raw_file(job))
+    target = literal(target)
     return f"copy (select {', '.join(columns)} from typed_rows {where}) to {target} ({options})"
 
 
@@ -68,10 +75,16 @@ def _constant_text(value: str) -> str:
 
 
 def publish(job: FileJob) -> None:
-    """Make the pending raw file the raw-zone file: fsynced, renamed, the folder fsynced, so that
-    once the file's `load_log` row commits the file is on disk whatever happens next."""
-    pending = pending_raw_file(job)
+    """Make the pending folder the raw-zone folder: its parts and itself fsynced, renamed, the feed
+    folder fsynced, so that once the file's `load_log` row commits its rows are on disk whatever
+    happens next. A folder already there is a leftover (its bytes were never logged as loaded)."""
+    pending = pending_raw_dir(job)
+    for part in pending.iterdir():
+        fsync_path(part)
     fsync_path(pending)
+    job.raw_file.parent.mkdir(parents=True, exist_ok=True)
+    if job.raw_file.exists():
+        shutil.rmtree(job.raw_file)
     os.replace(pending, job.raw_file)
     fsync_path(job.raw_file.parent)
 
@@ -85,7 +98,7 @@ def fsync_path(path: Path) -> None:
 
 
 def discard(job: FileJob) -> None:
-    pending_raw_file(job).unlink(missing_ok=True)
+    shutil.rmtree(pending_raw_dir(job), ignore_errors=True)
 
 
 def write_quarantine(con: duckdb.DuckDBPyConnection, job: FileJob, failed: str = "failed",

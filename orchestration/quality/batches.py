@@ -15,15 +15,17 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from orchestration.feeds import FeedSpec
+from orchestration.ingest.raw_zone import parquet_files
 
 if TYPE_CHECKING:  # pandas costs ~1.2 s to import: only when a check actually runs
     import pandas as pd
 
 
 def resolve_raw_path(warehouse_root: Path, raw_path: str) -> str:
-    """`audit.load_log.raw_path` as an absolute path (it may be stored relative to the warehouse)."""
+    """What `read_parquet` reads for `audit.load_log.raw_path` (stored relative to the warehouse): the
+    absolute glob of the file's Parquet parts (ingest/raw_zone.py)."""
     path = Path(raw_path)
-    return str(path if path.is_absolute() else Path(warehouse_root).resolve() / path)
+    return parquet_files(path if path.is_absolute() else Path(warehouse_root).resolve() / path)
 
 
 def run_raw_files(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, warehouse_root: Path) -> list[str]:

@@ -73,12 +73,11 @@ def _quarantine_counts(con: duckdb.DuckDBPyConnection, run_id: str, files: list[
 
 
 def _parquet_rows(con: duckdb.DuckDBPyConnection, raw_paths: list[str]) -> dict[str, int]:
-    if not raw_paths:
-        return {}
-    rows = con.execute(f"select file_name, num_rows from parquet_file_metadata({sql_list(raw_paths)})").fetchall()
+    """Rows per raw path (the glob of a loaded file's parts), from the Parquet footers."""
     counts: dict[str, int] = {}
-    for name, n in rows:  # one row per row group
-        counts[name] = counts.get(name, 0) + n
+    for raw_path in raw_paths:
+        rows = con.execute(f"select sum(num_rows) from parquet_file_metadata({sql_list([raw_path])})").fetchone()
+        counts[raw_path] = int(rows[0] or 0)
     return counts
 
 

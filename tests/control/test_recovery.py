@@ -67,7 +67,7 @@ def test_leftovers_are_removed_and_loaded_raw_files_kept(root):
         record_file(con, feed="order_lines", path="erp/order_lines/order_lines_20250101.csv", sha256="aaa", size=1,
                     mtime_ns=1, export_date=date(2025, 1, 1), rows_read=0, rows_loaded=0, rows_quarantined=0,
                     status="loaded", reason=None, extra_columns=(), raw_path="raw/erp/order_lines/aaa.parquet",
-                    run_id="r1", logged_at=utc_now(), quarantine_file=None)
+                    run_id="r1", logged_at=utc_now())
         found = recover(con, run_id="now", warehouse_root=root, serving_path=root / "serving.duckdb")
     assert kept.exists() and schema.exists()
     assert not orphan.exists() and not half.exists() and not serving_tmp.exists() and not work.exists()

@@ -31,7 +31,7 @@ def test_every_feed_is_one_external_source_with_its_asset_key():
         meta = tables[f"raw_{spec.system}.{spec.name}"]["meta"]
         assert meta["dagster"]["asset_key"] == ["raw", spec.system, spec.name]
         location = meta["external_location"]
-        assert f"/raw/{spec.system}/{spec.name}/*.parquet" in location
+        assert f"/raw/{spec.system}/{spec.name}/**/*.parquet" in location
         assert "read_parquet(" in location and "union_by_name=true" in location
         assert "env_var('CW_WAREHOUSE_DIR'" in location
 

@@ -60,7 +60,7 @@ class Env:
 
     def raw_rows(self, feed: str, columns: str = "*") -> list[tuple]:
         spec = FEEDS[feed]
-        pattern = self.warehouse.raw_dir / spec.system / spec.name / "*.parquet"
+        pattern = self.warehouse.raw_dir / spec.system / spec.name / "**" / "*.parquet"
         con = duckdb.connect()
         try:
             return con.execute(f"select {columns} from read_parquet('{pattern}') order by _file_path, _line_number"
@@ -70,8 +70,9 @@ class Env:
 
     def raw_files(self, feed: str) -> list[Path]:
         spec = FEEDS[feed]
-        return sorted(p for p in (self.warehouse.raw_dir / spec.system / spec.name).glob("*.parquet")
-                      if p.name != "_schema.parquet")
+        return sorted(p for p in (self.warehouse.raw_dir / spec.system / spec.name).iterdir()
+                      if p.name != "_schema.parquet") if (self.warehouse.raw_dir / spec.system / spec.name).is_dir() \
+            else []
 
 
 @pytest.fixture

@@ -32,14 +32,15 @@ def test_every_feed_folder_gets_a_schema_file_even_without_files(env, feed):
     assert duckdb.connect().execute(f"select count(*) from read_parquet('{schema_file}')").fetchone() == (0,)
 
 
-def test_loaded_file_is_one_parquet_named_by_its_hash_with_exact_schema_and_lineage(env):
+def test_loaded_file_is_a_folder_named_by_its_hash_with_exact_schema_and_lineage(env):
     env.write("order_lines", "order_lines_20250301.csv", [ORDER_HEADER, ORDER_ROW.format(n=1)])
 
     (f,) = env.ingest("order_lines", run_id="run-42").files
 
-    (raw,) = env.raw_files("order_lines")
-    assert raw.name == f"{f.sha256}.parquet"
-    assert f.raw_path == f"raw/erp/order_lines/{f.sha256}.parquet"
+    (folder,) = env.raw_files("order_lines")
+    assert folder.name == f.sha256 and folder.is_dir()
+    assert f.raw_path == f"raw/erp/order_lines/{f.sha256}"
+    (raw,) = folder.glob("*.parquet")
     assert _schema(raw) == FEEDS["order_lines"].raw_schema()
     (row,) = env.raw_rows("order_lines", "_file_path, _file_sha256, _line_number, _row_number, _export_date, "
                                          "_load_run_id, _loaded_at is not null")
@@ -47,4 +48,4 @@ def test_loaded_file_is_one_parquet_named_by_its_hash_with_exact_schema_and_line
     lineage_text = {field.name: str(field.type) for field in pq.read_schema(raw) if field.name in
                     ("_file_path", "_file_sha256", "_load_run_id")}
     assert lineage_text == dict.fromkeys(lineage_text, "string") and len(lineage_text) == 3  # other readers agree
-    assert not list(raw.parent.glob(".*")), "no temporary file is left beside the raw files"
+    assert not list(folder.parent.glob(".*")), "no temporary file is left beside the raw files"
