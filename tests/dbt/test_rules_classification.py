@@ -26,8 +26,9 @@ DBT_PROJECT = ROOT / "dbt_project"
 DBT = Path(sys.executable).with_name("dbt")
 D = "2025-12-31"
 
-# (customer_key, industry)
-CUSTOMERS = [("c_big", "apparel"), ("c_mid", "retail"), ("c_none", "retail")]
+# (customer_key, industry, customer_name, province, city, sales_owner)
+CUSTOMERS = [("c_big", "apparel", "大华纺织", "江苏", "苏州", "王伟"), ("c_mid", "retail", "小商店", "浙江", "杭州", "李娜"),
+             ("c_none", "retail", "新客户", "上海", "上海", "王伟")]
 # (order_no, customer_key, order_date, sku, quantity, net_amount_cny, status)
 ORDER_LINES = [
     ("o1", "c_big", "2025-03-01", "s1", 10, "120000.00", "shipped"),
@@ -35,6 +36,9 @@ ORDER_LINES = [
     ("o3", "c_mid", "2024-12-31", "s1", 5, "99999.00", "shipped"),  # D-365: prior 12 months only
     ("o4", "c_none", "2025-05-01", "s1", 5, "99999.00", "cancelled"),
 ]
+# every seed holding rows per rule version (a new version needs rows in each)
+VERSIONED_SEEDS = ("classification_rules.csv", "rfm_cut_points.csv", "industry_expected_needs.csv",
+                   "service_levels.csv", "service_playbook.csv")
 
 
 def _values(rows: list[tuple], columns: list[str], types: list[str]) -> str:
@@ -51,25 +55,30 @@ def _values(rows: list[tuple], columns: list[str], types: list[str]) -> str:
 def _stand_in_models() -> dict[str, str]:
     """Core models with the columns the classification models read (interface.md)."""
     counted = ("open", "shipped", "returned")
-    lines = [(*line, line[-1] in counted, "10.00") for line in ORDER_LINES]
+    # unit price x quantity = net amount (no discount, CNY)
+    lines = [(*line, line[-1] in counted, "10.00", str(float(line[5]) / line[4]), "0", "1") for line in ORDER_LINES]
     return {
-        "dim_customer": _values(CUSTOMERS, ["customer_key", "industry"], ["varchar", "varchar"]),
+        "dim_customer": _values(CUSTOMERS, ["customer_key", "industry", "customer_name", "province", "city",
+                                            "sales_owner"], ["varchar"] * 6),
         "fct_order_lines": _values(
             lines,
             ["order_no", "customer_key", "order_date", "sku", "quantity", "net_amount_cny", "status", "is_counted",
-             "unit_cost_cny"],
+             "unit_cost_cny", "unit_price", "discount_rate", "fx_rate"],
             ["varchar", "varchar", "date", "varchar", "bigint", "decimal(18,2)", "varchar", "boolean",
-             "decimal(18,4)"],
+             "decimal(18,4)", "decimal(18,6)", "decimal(18,6)", "decimal(18,6)"],
         ),
+        "stg_erp__products": _values([("s1", "牛仔布", "premium")], ["sku", "product_line", "grade"],
+                                     ["varchar", "varchar", "varchar"]),
         "fct_invoices": _values(
             [("i1", "c_none", "2025-01-01", "2025-01-31", None, "10.00")],
             ["invoice_no", "customer_key", "invoice_date", "due_date", "paid_date", "amount_cny"],
             ["varchar", "varchar", "date", "date", "date", "decimal(18,2)"],
         ),
         "fct_interactions": _values(
-            [("x1", "c_big", "2025-12-01", False)],
-            ["interaction_id", "customer_key", "interaction_date", "is_complaint"],
-            ["varchar", "varchar", "date", "boolean"],
+            [("x1", "c_big", "crm", "Service Request", "2025-12-01", False, 4)],
+            ["interaction_id", "customer_key", "source", "interaction_type", "interaction_date", "is_complaint",
+             "satisfaction"],
+            ["varchar", "varchar", "varchar", "varchar", "date", "boolean", "integer"],
         ),
         # read by the as_of_date() macro only when no D is given (every build here gives one)
         "stg_erp__order_lines": _values([("2025-12-31",)], ["order_date"], ["date"]),
@@ -88,7 +97,7 @@ def project(tmp_path: Path) -> Path:
     for folder in ("classification", "testing"):
         shutil.copytree(DBT_PROJECT / "macros" / folder, proj / "macros" / folder)
     (proj / "seeds").mkdir()
-    for name in ("classification_rules.csv", "rfm_cut_points.csv", "_classification__seeds.yml"):
+    for name in (*VERSIONED_SEEDS, "_classification__seeds.yml"):
         shutil.copy(DBT_PROJECT / "seeds" / name, proj / "seeds" / name)
     for folder in ("models/marts/classification", "models/intermediate/classification"):
         shutil.copytree(DBT_PROJECT / folder, proj / folder)
@@ -129,13 +138,13 @@ def test_threshold_change_in_seed_changes_tier_and_rule_version(project: Path) -
     assert _classes(project) == {"c_big": ("A", "dormant", "v1"), "c_mid": ("B", "active", "v1"),
                       "c_none": (None, "prospect", "v1")}
 
+    for name in VERSIONED_SEEDS:  # a version needs its rows in every versioned seed
+        seed = project / "seeds" / name
+        seed.write_text(seed.read_text(encoding="utf-8").replace("\nv1,", "\nv2,"), encoding="utf-8")
     seed = project / "seeds" / "classification_rules.csv"
-    text = seed.read_text(encoding="utf-8").replace("\nv1,", "\nv2,")
-    text = text.replace("v2,2000-01-01,tier_a_above,100000,", "v2,2000-01-01,tier_a_above,150000,")
+    text = seed.read_text(encoding="utf-8").replace("v2,2000-01-01,tier_a_above,100000,", "v2,2000-01-01,tier_a_above,150000,")
     assert "tier_a_above,150000," in text
     seed.write_text(text, encoding="utf-8")
-    cut_points = project / "seeds" / "rfm_cut_points.csv"  # a version needs its RFM cut points too
-    cut_points.write_text(cut_points.read_text(encoding="utf-8").replace("\nv1,", "\nv2,"), encoding="utf-8")
 
     _dbt_build(project, D, "run_v2")
     assert _classes(project) == {"c_big": ("B", "dormant", "v2"), "c_mid": ("B", "active", "v2"),
