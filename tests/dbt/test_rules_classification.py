@@ -4,7 +4,8 @@ models, in a temporary copy of the dbt project.
 - changing a threshold in seed `classification_rules` (a new rule version) changes the tier and
   the rule_version stamped on the rows, with no code change;
 - customer_classification_history keeps one partition per as-of date, and re-running a date
-  replaces that partition only.
+  replaces that partition only; a full refresh keeps it, and columns added to it are appended;
+- the needs and playbook marts build on the same stand-ins (their rule boundaries are dbt unit tests).
 
 The core models (dim_customer, fct_*) are replaced by stand-ins built from rows defined here, so
 these tests exercise only the classification models, macros and seeds of the repository.
@@ -109,10 +110,11 @@ def project(tmp_path: Path) -> Path:
     return proj
 
 
-def _dbt_build(project: Path, as_of: str, run_id: str) -> None:
+def _dbt_build(project: Path, as_of: str, run_id: str, full_refresh: bool = False) -> None:
     env = {**os.environ, "CW_WAREHOUSE_DIR": str(project.parent / "warehouse")}
     cmd = [str(DBT), "build", "--project-dir", str(project), "--profiles-dir", str(project),
-           "--exclude", "test_type:unit", "--vars", f"{{as_of_date: '{as_of}', run_id: '{run_id}'}}"]
+           "--exclude", "test_type:unit", "--vars", f"{{as_of_date: '{as_of}', run_id: '{run_id}'}}",
+           *(["--full-refresh"] if full_refresh else [])]
     result = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=300)
     failures = [line for line in result.stdout.splitlines() if "ERROR" in line or "FAIL" in line]
     assert result.returncode == 0, "\n".join(failures[:20]) + result.stderr[-2000:]
@@ -137,6 +139,12 @@ def test_threshold_change_in_seed_changes_tier_and_rule_version(project: Path) -
     # c_big: last order 305 days before D (dormant); c_mid: first order D-365 (not new)
     assert _classes(project) == {"c_big": ("A", "dormant", "v1"), "c_mid": ("B", "active", "v1"),
                       "c_none": (None, "prospect", "v1")}
+    # needs: both buyers bought premium goods only (quality); apparel expects quality, retail price
+    assert _query(project, "select customer_key, primary_need, needs_match from marts.customer_needs order by 1") == [
+        ("c_big", "quality", True), ("c_mid", "quality", False)]
+    # actions: c_big dormant; c_mid important and active; c_none a prospect with an invoice 334 days overdue
+    assert _query(project, "select customer_key, next_action, action_owner from marts.customer_actions order by 1") == [
+        ("c_big", "win_back", "王伟"), ("c_mid", "none", "李娜"), ("c_none", "collect_receivables", "王伟")]
 
     for name in VERSIONED_SEEDS:  # a version needs its rows in every versioned seed
         seed = project / "seeds" / name
@@ -153,12 +161,22 @@ def test_threshold_change_in_seed_changes_tier_and_rule_version(project: Path) -
 
 def test_history_keeps_one_partition_per_date_and_rerun_replaces_it(project: Path) -> None:
     _dbt_build(project, D, "first")
-    _dbt_build(project, "2025-06-30", "second")
+    # a warehouse from before the needs and playbook columns were added to the history
+    with duckdb.connect(str(project.parent / "warehouse" / "warehouse.duckdb")) as con:
+        for column in ("primary_need", "service_level", "next_action"):
+            con.execute(f"alter table marts.customer_classification_history drop column {column}")
+    # a full refresh (the pipeline's after any change of the dbt project) keeps the history and
+    # appends the new columns, NULL on the rows published before them
+    _dbt_build(project, "2025-06-30", "second", full_refresh=True)
+    actions = _query(project, """
+        select cast(as_of_date as varchar), count(next_action), count(service_level)
+        from marts.customer_classification_history group by all order by 1""")
+    assert actions == [("2025-06-30", 3, 3), (D, 0, 0)]
     _dbt_build(project, D, "rerun")
     rows = _query(project, """
-        select cast(as_of_date as varchar), run_id, count(*), count(distinct customer_key)
+        select cast(as_of_date as varchar), run_id, count(*), count(distinct customer_key), count(next_action)
         from marts.customer_classification_history group by all order by 1""")
-    assert rows == [("2025-06-30", "second", 3, 3), (D, "rerun", 3, 3)]
+    assert rows == [("2025-06-30", "second", 3, 3, 3), (D, "rerun", 3, 3, 3)]
     tiers = dict(_query(project, """
         select customer_key, tier from marts.customer_classification_history
         where as_of_date = date '2025-06-30'"""))
