@@ -28,7 +28,8 @@ DBT = Path(sys.executable).with_name("dbt")
 D = "2025-12-31"
 
 # (customer_key, industry, customer_name, province, city, sales_owner)
-CUSTOMERS = [("c_big", "apparel", "大华纺织", "江苏", "苏州", "王伟"), ("c_mid", "retail", "小商店", "浙江", "杭州", "李娜"),
+CUSTOMERS = [("c_big", "apparel", "大华纺织", "江苏", "苏州", "王伟"),
+             ("c_mid", "retail", "小商店", "浙江", "杭州", "李娜"),
              ("c_none", "retail", "新客户", "上海", "上海", "王伟")]
 # (order_no, customer_key, order_date, sku, quantity, net_amount_cny, status)
 ORDER_LINES = [
@@ -150,7 +151,8 @@ def test_threshold_change_in_seed_changes_tier_and_rule_version(project: Path) -
         seed = project / "seeds" / name
         seed.write_text(seed.read_text(encoding="utf-8").replace("\nv1,", "\nv2,"), encoding="utf-8")
     seed = project / "seeds" / "classification_rules.csv"
-    text = seed.read_text(encoding="utf-8").replace("v2,2000-01-01,tier_a_above,100000,", "v2,2000-01-01,tier_a_above,150000,")
+    text = seed.read_text(encoding="utf-8").replace("v2,2000-01-01,tier_a_above,100000,",
+                                                    "v2,2000-01-01,tier_a_above,150000,")
     assert "tier_a_above,150000," in text
     seed.write_text(text, encoding="utf-8")
 
