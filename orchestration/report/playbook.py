@@ -137,11 +137,11 @@ def needs_section(data: dict[str, Any] | Missing) -> str:
         body.append([fmt_text(label)] + [f"{fmt_int(counts.get((tier, n), 0))} <small>"
                                          f"{fmt_pct(counts.get((tier, n), 0) / total if total else 0)}</small>"
                                          for n in needs] + [fmt_int(total)])
-        bars.append((label, [(NEED_LABELS.get(n, n), counts.get((tier, n), 0) / total if total else 0.0,
+        bars.append((label, [(n.replace("_", " "), counts.get((tier, n), 0) / total if total else 0.0,
                               NEED_COLORS.get(n, "#64748b")) for n in needs]))
     matrix = table(["tier", *(NEED_LABELS.get(n, n) for n in needs), "buyers"], body,
                    numeric=tuple(range(1, len(needs) + 2)))
-    chart = charts.stacked_share(bars, title="primary need per tier")
+    chart = charts.stacked_share(bars, width=900, title="primary need per tier")
     industries = table(["industry", "expected need", "buyers", "compared", "matched", "mismatched", "match rate"],
                        [[fmt_text(r["industry"]), fmt_text(NEED_LABELS.get(r["expected_need"], r["expected_need"])),
                          fmt_int(r["buyers"]), fmt_int(r["compared"]), fmt_int(r["matched"]),
@@ -193,7 +193,7 @@ def _owner_matrix(counts: list[dict[str, Any]], limit: int = OWNER_LIMIT) -> str
         owners[r["action_owner"]] = owners.get(r["action_owner"], 0) + acting
     ranked = sorted(owners, key=lambda o: (-owners[o], o))
     peak = max(cell.values(), default=0)
-    head = "".join(f'<th class="n">{fmt_int(p)}. {fmt_text(ACTION_LABELS.get(a, a))}</th>' for p, a in actions)
+    head = "".join(f"<th>{fmt_int(p)}. {fmt_text(ACTION_LABELS.get(a, a))}</th>" for p, a in actions)
     trs = []
     for owner in ranked[:limit]:
         tds = "".join(f'<td class="n" style="background:{charts.heat_color(cell.get((owner, a), 0), peak)};'
