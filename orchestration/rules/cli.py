@@ -91,7 +91,7 @@ def _money(value: Decimal | None) -> str:
 def _compare(warehouse_dir: Path, draft: Path, as_of: date | None, version: str | None, keep: bool) -> int:
     from orchestration.control.lock import WarehouseLocked
     from orchestration.rules.compare import CompareError, run_compare
-    from orchestration.rules.seeds import RulesFileError, versions_lacking_rows
+    from orchestration.rules.seeds import RulesFileError, read_rules, versions_lacking_rows
 
     try:
         result = run_compare(warehouse_dir, draft, as_of, version, keep=keep,
@@ -112,6 +112,10 @@ def _compare(warehouse_dir: Path, draft: Path, as_of: date | None, version: str 
     print(f"{moved_tier:,} customer(s) change tier, {moved_value:,} change value class. Nothing was published and "
           "the working warehouse is unchanged; the draft takes effect only once committed to "
           "dbt_project/seeds/classification_rules.csv.")
+    others = sorted({row.rule_version for row in read_rules(draft)} - {result.draft_version})
+    if result.draft_version == result.current_version and others and not version:
+        print(f"Note: for {result.as_of} the draft's active version is {result.draft_version}; its other version(s) "
+              f"{', '.join(others)} are not active then (effective later, or superseded); `--version V` builds one.")
     lacking = versions_lacking_rows(result.draft_version) if result.draft_version != result.current_version else []
     if lacking:
         print(f"Note: rule version {result.draft_version} has no rows in {', '.join(lacking)} yet; add them before "
