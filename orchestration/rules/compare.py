@@ -3,11 +3,12 @@ the current one, without publishing and without changing the working warehouse.
 
 How: under the warehouse lock (so that no run writes it meanwhile) `warehouse.duckdb` is copied to
 a scratch directory `<warehouse>/tmp/rules-compare-*`, then the lock is released. The dbt project is
-copied there too; dbt builds the rule seeds and the tier and value models for D on the copied
-warehouse twice: with the committed seed (current), then with the draft written over the copy's
-`seeds/classification_rules.csv` (draft). The two results are compared customer by customer. The
-scratch directory is removed afterwards (kept with --keep). Nothing else is written: not the
-working warehouse, not serving.duckdb, not the repository's seeds or dbt target.
+copied there too. The current classification is the copy's own tier and value marts when they were
+built for D (the default D); for another D, dbt first builds them there with the committed seed.
+Then dbt builds the rule seeds and the tier and value models for D with the draft written over the
+copy's `seeds/classification_rules.csv`. The two are compared customer by customer. The scratch
+directory is removed afterwards (kept with --keep). Nothing else is written: not the working
+warehouse, not serving.duckdb, not the repository's seeds or dbt target.
 """
 
 from __future__ import annotations
@@ -65,15 +66,24 @@ def make_scratch(warehouse_dir: Path) -> Scratch:
     return Scratch(root, project)
 
 
-def default_as_of(scratch: Scratch) -> date:
+def built_as_of(scratch: Scratch) -> date | None:
+    """The as-of date the copied tier and value marts were built for (None: not built, or not both for
+    the same date)."""
     with duckdb.connect(str(scratch.warehouse_db), read_only=True) as con:
         try:
-            found = con.execute("select max(as_of_date) from marts.customer_tier").fetchone()[0]
+            dates = {con.execute(f"select max(as_of_date) from marts.{table}").fetchone()[0]
+                     for table in COPIED_TABLES.values()}
         except duckdb.Error:
-            found = None
-    if found is None:
-        raise CompareError("the working warehouse has no marts.customer_tier: give --as-of or run the pipeline")
-    return found
+            return None
+    return dates.pop() if len(dates) == 1 else None
+
+
+def keep_current(scratch: Scratch) -> None:
+    """The copied marts are the current classification: keep them as compare.current_*."""
+    with duckdb.connect(str(scratch.warehouse_db)) as con:
+        con.execute("create schema if not exists compare")
+        for short, table in COPIED_TABLES.items():
+            con.execute(f"create or replace table compare.current_{short} as select * from marts.{table}")
 
 
 def build(scratch: Scratch, as_of: date, label: str, rule_version: str | None = None) -> None:
@@ -139,9 +149,15 @@ def run_compare(warehouse_dir: Path, draft: Path, as_of: date | None, rule_versi
     with warehouse_lock(warehouse_dir, purpose="rules compare"):
         scratch = make_scratch(warehouse_dir)
     try:
-        as_of = as_of or default_as_of(scratch)
-        log(f"building the current rules for {as_of} in {scratch.root} ...")
-        build(scratch, as_of, "current")
+        built = built_as_of(scratch)
+        as_of = as_of or built
+        if as_of is None:
+            raise CompareError("the working warehouse has no tier and value marts: give --as-of or run the pipeline")
+        if as_of == built:  # the warehouse's own classification of D is the current one
+            keep_current(scratch)
+        else:
+            log(f"building the current rules for {as_of} in {scratch.root} ...")
+            build(scratch, as_of, "current")
         write_draft(scratch, draft)
         log("building the draft rules ...")
         build(scratch, as_of, "draft", rule_version)

@@ -111,13 +111,16 @@ def project(tmp_path: Path) -> Path:
     return proj
 
 
-def _dbt_build(project: Path, as_of: str, run_id: str, full_refresh: bool = False) -> None:
-    """`dbt build` for D; D and the run id go through the environment, as the pipeline passes them, so
-    that dbt's partial parse holds from one build to the next."""
+def _dbt_build(project: Path, as_of: str, run_id: str, full_refresh: bool = False, data_tests: bool = True,
+               select: str | None = None) -> None:
+    """`dbt build` for D (seeds and models, with their data tests unless `data_tests` is false; the
+    nodes of `select` only when given). D and the run id go through the environment, as the pipeline
+    passes them, so that dbt's partial parse holds from one build to the next."""
     env = {**os.environ, "CW_WAREHOUSE_DIR": str(project.parent / "warehouse"), "CW_AS_OF": as_of,
            "CW_RUN_ID": run_id}
     cmd = [str(DBT), "build", "--project-dir", str(project), "--profiles-dir", str(project),
-           "--exclude", "test_type:unit", *(["--full-refresh"] if full_refresh else [])]
+           "--exclude-resource-type", "unit_test", *([] if data_tests else ["--exclude-resource-type", "test"]),
+           *(["--select", select] if select else []), *(["--full-refresh"] if full_refresh else [])]
     result = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=300)
     failures = [line for line in result.stdout.splitlines() if "ERROR" in line or "FAIL" in line]
     assert result.returncode == 0, "\n".join(failures[:20]) + result.stderr[-2000:]
@@ -164,19 +167,19 @@ def test_threshold_change_in_seed_changes_tier_and_rule_version(project: Path) -
 
 
 def test_history_keeps_one_partition_per_date_and_rerun_replaces_it(project: Path) -> None:
-    _dbt_build(project, D, "first")
+    _dbt_build(project, D, "first", data_tests=False)
     # a warehouse from before the needs and playbook columns were added to the history
     with duckdb.connect(str(project.parent / "warehouse" / "warehouse.duckdb")) as con:
         for column in ("primary_need", "service_level", "next_action"):
             con.execute(f"alter table marts.customer_classification_history drop column {column}")
     # a full refresh (the pipeline's after any change of the dbt project) keeps the history and
     # appends the new columns, NULL on the rows published before them
-    _dbt_build(project, "2025-06-30", "second", full_refresh=True)
+    _dbt_build(project, "2025-06-30", "second", full_refresh=True, data_tests=False)
     actions = _query(project, """
         select cast(as_of_date as varchar), count(next_action), count(service_level)
         from marts.customer_classification_history group by all order by 1""")
     assert actions == [("2025-06-30", 3, 3), (D, 0, 0)]
-    _dbt_build(project, D, "rerun")
+    _dbt_build(project, D, "rerun", data_tests=False)
     rows = _query(project, """
         select cast(as_of_date as varchar), run_id, count(*), count(distinct customer_key), count(next_action)
         from marts.customer_classification_history group by all order by 1""")
@@ -195,7 +198,7 @@ def test_missing_rule_parameter_fails_the_parameters_test_naming_it(project: Pat
     assert len(kept) == len(lines) - 1
     seed.write_text("".join(kept), encoding="utf-8")
     with pytest.raises(AssertionError, match="int_classification_rules_parameters_not_null"):
-        _dbt_build(project, D, "missing_parameter")
+        _dbt_build(project, D, "missing_parameter", select="+int_classification_rules")
     env = {**os.environ, "CW_WAREHOUSE_DIR": str(project.parent / "warehouse")}
     shown = subprocess.run([str(DBT), "show", "--project-dir", str(project), "--profiles-dir", str(project),
                             "--vars", f"{{as_of_date: '{D}', run_id: 'x'}}",
@@ -208,7 +211,7 @@ def test_missing_rule_parameter_fails_the_parameters_test_naming_it(project: Pat
 def test_rule_boundary_unit_tests_pass(project: Path) -> None:
     """The dbt unit tests of the classification models (every rule boundary, in
     _classification__unit_tests.yml) pass; the nightly run excludes them, so this is where they run."""
-    _dbt_build(project, D, "unit")  # unit tests read their parents' column types from the warehouse
+    _dbt_build(project, D, "unit", data_tests=False)  # unit tests read their parents' column types from the warehouse
     env = {**os.environ, "CW_WAREHOUSE_DIR": str(project.parent / "warehouse")}
     result = subprocess.run([str(DBT), "test", "--project-dir", str(project), "--profiles-dir", str(project),
                              "--select", "test_type:unit"], cwd=project, env=env, capture_output=True, text=True,

@@ -42,21 +42,34 @@ def _order_lines_sql() -> str:
     """
 
 
+# the tier and value marts of D as the v1 rules make them (A above 100,000, B from 50,000; every buyer
+# has one order and grew from 1,000 the year before: important from 50,000, else potential)
+MARTS_SQL = f"""
+    create table marts.customer_tier as
+    select customer_key, date '{D}' as as_of_date, revenue_12m,
+           case when revenue_12m > 100000 then 'A' when revenue_12m >= 50000 then 'B' else 'C' end as tier,
+           'v1' as rule_version
+    from (
+        select customer_key, sum(net_amount_cny) as revenue_12m
+        from marts.fct_order_lines
+        where is_counted and order_date > date '{D}' - 365 and order_date <= date '{D}'
+        group by customer_key
+    );
+    create table marts.customer_value as
+    select customer_key, as_of_date, revenue_12m,
+           case when revenue_12m >= 50000 then 'important' else 'potential' end as value_class, rule_version
+    from marts.customer_tier;
+"""
+
+
 @pytest.fixture
 def warehouse(tmp_path) -> Path:
-    """serving.duckdb with customer_tier of D (rule version v1) and the order lines behind it, and a
-    working warehouse.duckdb holding the order lines only (what the tier/value models read)."""
-    with duckdb.connect(str(tmp_path / "serving.duckdb")) as con:
-        con.execute(_order_lines_sql())
-        con.execute(f"""
-            create table marts.customer_tier as
-            select customer_key, date '{D}' as as_of_date, sum(net_amount_cny) as revenue_12m, 'v1' as rule_version
-            from marts.fct_order_lines
-            where is_counted and order_date > date '{D}' - 365 and order_date <= date '{D}'
-            group by customer_key
-        """)
-    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
-        con.execute(_order_lines_sql())
+    """serving.duckdb and the working warehouse.duckdb, both with the order lines and the tier and value
+    marts of D (rule version v1): what the nightly run leaves."""
+    for name in ("serving.duckdb", "warehouse.duckdb"):
+        with duckdb.connect(str(tmp_path / name)) as con:
+            con.execute(_order_lines_sql())
+            con.execute(MARTS_SQL)
     return tmp_path
 
 
@@ -124,9 +137,9 @@ def _digest(path: Path) -> str:
 def test_compare_builds_the_draft_beside_the_current_rules_without_writing(warehouse, tmp_path, capsys):
     serving_before, warehouse_before = _digest(warehouse / "serving.duckdb"), _digest(warehouse / "warehouse.duckdb")
     draft = _draft(tmp_path, 155000)
-    code, out, err = run(capsys, "compare", "--draft", str(draft), "--warehouse", str(warehouse),
-                         "--as-of", str(D))
+    code, out, err = run(capsys, "compare", "--draft", str(draft), "--warehouse", str(warehouse))
     assert code == 0, out + err
+    assert "building the current rules" not in err  # D is the warehouse's: its marts are the current ones
     assert "rule version v1 (current) -> v2 (draft" in out and "20 buyers" in out
     tiers = out[out.index("Tier migration"):out.index("Value class migration")].splitlines()
     cells = {line.split()[0]: line.split()[1:] for line in tiers[2:]}
@@ -166,4 +179,21 @@ def test_compare_while_a_run_holds_the_warehouse_exits_3(warehouse, tmp_path, ca
         holder.wait()
     assert code == 3 and out == ""
     assert "is in use by nightly run (run r-42" in err and "nothing was written" in err
+    assert not (warehouse / "tmp").exists()
+
+
+def test_compare_builds_the_current_rules_too_for_another_date(warehouse, tmp_path, monkeypatch):
+    """For a D the warehouse was not built for, the current classification is built first (committed
+    seed), then the draft; for the warehouse's own D only the draft is built."""
+    from orchestration.rules import compare
+
+    built: list[tuple[date, str]] = []
+    monkeypatch.setattr(compare, "build", lambda scratch, as_of, label, version=None: built.append((as_of, label)))
+    monkeypatch.setattr(compare, "migration", lambda scratch, as_of: as_of)
+    draft = _draft(tmp_path, 155000)
+    assert compare.run_compare(warehouse, draft, None, None, log=lambda _: None) == D
+    assert built == [(D, "draft")]
+    earlier = D - timedelta(days=30)
+    assert compare.run_compare(warehouse, draft, earlier, None, log=lambda _: None) == earlier
+    assert built[1:] == [(earlier, "current"), (earlier, "draft")]
     assert not (warehouse / "tmp").exists()
