@@ -145,7 +145,9 @@ def run_compare(warehouse_dir: Path, draft: Path, as_of: date | None, rule_versi
     CompareError."""
     from orchestration.control.lock import warehouse_lock
 
-    read_rules(draft)
+    rows = read_rules(draft)
+    if rule_version is not None and rule_version not in {row.rule_version for row in rows}:
+        raise RulesFileError(f"rule version {rule_version!r} is not in {draft}")
     with warehouse_lock(warehouse_dir, purpose="rules compare"):
         scratch = make_scratch(warehouse_dir)
     try:

@@ -164,6 +164,13 @@ def test_compare_refuses_a_draft_with_other_columns(warehouse, tmp_path, capsys)
     assert not (warehouse / "tmp").exists()
 
 
+def test_compare_refuses_a_version_the_draft_does_not_have(warehouse, tmp_path, capsys):
+    code, _, err = run(capsys, "compare", "--draft", str(_draft(tmp_path, 1)), "--warehouse", str(warehouse),
+                       "--version", "v9'; drop table x; --")
+    assert code == 2 and "is not in" in err
+    assert not (warehouse / "tmp").exists()
+
+
 def test_compare_while_a_run_holds_the_warehouse_exits_3(warehouse, tmp_path, capsys):
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
