@@ -1,4 +1,4 @@
-"""`python -m orchestration <command>`: demo-data, run, explain, docs.
+"""`python -m orchestration <command>`: demo-data, run, explain, rules, docs.
 
 Every command turns expected failures into one clear message and a non-zero exit, never a traceback.
 """
@@ -59,6 +59,10 @@ def parser() -> argparse.ArgumentParser:
     explain.add_argument("--as-of", type=_date)
     explain.add_argument("--warehouse", type=Path)
 
+    from orchestration.rules.cli import add_arguments as add_rules_arguments
+
+    add_rules_arguments(sub.add_parser("rules", help="calibrate the classification rules (propose, compare)"), _date)
+
     sub.add_parser("docs", help="build the dbt documentation site (static, offline)")
     return p
 
@@ -90,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
 
             settings = Settings.from_env().override(warehouse_dir=args.warehouse)
             return explain_customer(settings, args.customer, args.as_of)
+        if args.command == "rules":
+            from orchestration.rules.cli import main as rules_main
+
+            return rules_main(args)
         if args.command == "docs":
             from orchestration.docs import build_docs
 

@@ -36,7 +36,8 @@ def test_every_contract_mart_is_an_asset_upstream_of_publish(graph):
     publish = graph.get(dg.AssetKey(["publish", "serving_database"]))
     for table in ("dim_customer", "fct_order_lines", "fct_invoices", "fct_interactions", "customer_tier",
                   "customer_value", "customer_churn", "customer_credit", "customer_classification",
-                  "customer_classification_history", "segment_summary", "dim_customer_history"):
+                  "customer_classification_history", "segment_summary", "dim_customer_history", "customer_needs",
+                  "customer_actions", "customer_profile"):
         key = dg.AssetKey(["marts", table])
         assert graph.get(key).group_name == "marts"
         assert key in publish.parent_keys

@@ -2,7 +2,8 @@
 
 Traces one customer back to the file rows: the source records merged into it (with the rule of
 the merge), the order lines and invoices behind its metrics (file and line), the rule
-thresholds applied, and the resulting classes. Reads `serving.duckdb` and the working
+thresholds applied, the resulting classes, the needs profile with the purchases behind it, and
+why the next action of the service playbook fired (explain/needs.py). Reads `serving.duckdb` and the working
 warehouse, both read-only; the warehouse is optional (lineage of master records and rules).
 """
 
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.explain import evidence
+from orchestration.explain import evidence, needs
 from orchestration.explain.lookup import ExplainError, Target, find_target, open_read_only, open_warehouse
 from orchestration.explain.render import heading, pairs, table, text
 from orchestration.settings import Settings
@@ -56,6 +57,8 @@ def explain_text(serving_db: Path, warehouse_db: Path, customer: str, as_of: dat
         lines += _facts(serving, target)
         lines += _rules(warehouse, wh_note, rule_version)
         lines += _result(serving, target, result)
+        lines += needs.needs_section(serving, warehouse, target.customer_key, target.as_of, target.latest)
+        lines += needs.action_section(serving, warehouse, wh_note, target.customer_key, target.latest, rule_version)
     return "\n".join(lines)
 
 

@@ -1,7 +1,8 @@
 """The business report: one static, self-contained `report.html` written next to `serving.duckdb`.
 
 `queries` reads the published marts and audit tables (read-only), `sections` renders each part
-(HTML + inline SVG from `charts`), `page` holds the CSS and the skeleton. No scripts, no
+(HTML + inline SVG from `charts`), `playbook` the needs and action-list parts (query and render),
+`page` holds the CSS and the skeleton. No scripts, no
 network: the file opens offline and can be mailed as is.
 """
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.report import queries, sections
+from orchestration.report import playbook, queries, sections
 from orchestration.report.page import page
 
 __all__ = ["render_report", "write_report"]
@@ -24,7 +25,7 @@ REPORT_MODE = 0o644
 
 def render_report(con: duckdb.DuckDBPyConnection, generated_at: datetime | None = None) -> str:
     """The whole page as a string, from an open connection to a serving database."""
-    data = queries.collect(con)
+    data = {**queries.collect(con), **playbook.collect(con)}
     overview = data["overview"]
     as_of = None if isinstance(overview, queries.Missing) else overview["as_of_date"]
     rules = None if isinstance(overview, queries.Missing) else overview["rule_version"]
@@ -37,6 +38,8 @@ def render_report(con: duckdb.DuckDBPyConnection, generated_at: datetime | None 
         sections.migration(data["migration"]),
         sections.churn(data["churn"]),
         sections.credit(data["credit"]),
+        playbook.needs_section(data["needs"]),
+        playbook.actions_section(data["actions"]),
         sections.quality(data["quality"]),
     ])
     subtitle = f"as of {as_of or '–'} · rule version {rules or '–'}"

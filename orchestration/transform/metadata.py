@@ -18,6 +18,8 @@ DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "customer_churn": ("churn_risk_band", "lifecycle_stage"),
     "customer_credit": ("credit_risk",),
     "customer_classification": ("tier", "value_class", "lifecycle_stage", "churn_risk_band", "credit_risk"),
+    "customer_needs": ("primary_need", "satisfaction_trend"),
+    "customer_actions": ("service_level", "next_action"),
 }
 
 

@@ -4,7 +4,8 @@ models, in a temporary copy of the dbt project.
 - changing a threshold in seed `classification_rules` (a new rule version) changes the tier and
   the rule_version stamped on the rows, with no code change;
 - customer_classification_history keeps one partition per as-of date, and re-running a date
-  replaces that partition only.
+  replaces that partition only; a full refresh keeps it, and columns added to it are appended;
+- the needs and playbook marts build on the same stand-ins (their rule boundaries are dbt unit tests).
 
 The core models (dim_customer, fct_*) are replaced by stand-ins built from rows defined here, so
 these tests exercise only the classification models, macros and seeds of the repository.
@@ -26,8 +27,10 @@ DBT_PROJECT = ROOT / "dbt_project"
 DBT = Path(sys.executable).with_name("dbt")
 D = "2025-12-31"
 
-# (customer_key, industry)
-CUSTOMERS = [("c_big", "apparel"), ("c_mid", "retail"), ("c_none", "retail")]
+# (customer_key, industry, customer_name, province, city, sales_owner)
+CUSTOMERS = [("c_big", "apparel", "大华纺织", "江苏", "苏州", "王伟"),
+             ("c_mid", "retail", "小商店", "浙江", "杭州", "李娜"),
+             ("c_none", "retail", "新客户", "上海", "上海", "王伟")]
 # (order_no, customer_key, order_date, sku, quantity, net_amount_cny, status)
 ORDER_LINES = [
     ("o1", "c_big", "2025-03-01", "s1", 10, "120000.00", "shipped"),
@@ -35,6 +38,9 @@ ORDER_LINES = [
     ("o3", "c_mid", "2024-12-31", "s1", 5, "99999.00", "shipped"),  # D-365: prior 12 months only
     ("o4", "c_none", "2025-05-01", "s1", 5, "99999.00", "cancelled"),
 ]
+# every seed holding rows per rule version (a new version needs rows in each)
+VERSIONED_SEEDS = ("classification_rules.csv", "rfm_cut_points.csv", "industry_expected_needs.csv",
+                   "service_levels.csv", "service_playbook.csv")
 
 
 def _values(rows: list[tuple], columns: list[str], types: list[str]) -> str:
@@ -51,25 +57,30 @@ def _values(rows: list[tuple], columns: list[str], types: list[str]) -> str:
 def _stand_in_models() -> dict[str, str]:
     """Core models with the columns the classification models read (interface.md)."""
     counted = ("open", "shipped", "returned")
-    lines = [(*line, line[-1] in counted, "10.00") for line in ORDER_LINES]
+    # unit price x quantity = net amount (no discount, CNY)
+    lines = [(*line, line[-1] in counted, "10.00", str(float(line[5]) / line[4]), "0", "1") for line in ORDER_LINES]
     return {
-        "dim_customer": _values(CUSTOMERS, ["customer_key", "industry"], ["varchar", "varchar"]),
+        "dim_customer": _values(CUSTOMERS, ["customer_key", "industry", "customer_name", "province", "city",
+                                            "sales_owner"], ["varchar"] * 6),
         "fct_order_lines": _values(
             lines,
             ["order_no", "customer_key", "order_date", "sku", "quantity", "net_amount_cny", "status", "is_counted",
-             "unit_cost_cny"],
+             "unit_cost_cny", "unit_price", "discount_rate", "fx_rate"],
             ["varchar", "varchar", "date", "varchar", "bigint", "decimal(18,2)", "varchar", "boolean",
-             "decimal(18,4)"],
+             "decimal(18,4)", "decimal(18,6)", "decimal(18,6)", "decimal(18,6)"],
         ),
+        "stg_erp__products": _values([("s1", "牛仔布", "premium")], ["sku", "product_line", "grade"],
+                                     ["varchar", "varchar", "varchar"]),
         "fct_invoices": _values(
             [("i1", "c_none", "2025-01-01", "2025-01-31", None, "10.00")],
             ["invoice_no", "customer_key", "invoice_date", "due_date", "paid_date", "amount_cny"],
             ["varchar", "varchar", "date", "date", "date", "decimal(18,2)"],
         ),
         "fct_interactions": _values(
-            [("x1", "c_big", "2025-12-01", False)],
-            ["interaction_id", "customer_key", "interaction_date", "is_complaint"],
-            ["varchar", "varchar", "date", "boolean"],
+            [("x1", "c_big", "crm", "Service Request", "2025-12-01", False, 4)],
+            ["interaction_id", "customer_key", "source", "interaction_type", "interaction_date", "is_complaint",
+             "satisfaction"],
+            ["varchar", "varchar", "varchar", "varchar", "date", "boolean", "integer"],
         ),
         # read by the as_of_date() macro only when no D is given (every build here gives one)
         "stg_erp__order_lines": _values([("2025-12-31",)], ["order_date"], ["date"]),
@@ -88,7 +99,7 @@ def project(tmp_path: Path) -> Path:
     for folder in ("classification", "testing"):
         shutil.copytree(DBT_PROJECT / "macros" / folder, proj / "macros" / folder)
     (proj / "seeds").mkdir()
-    for name in ("classification_rules.csv", "rfm_cut_points.csv", "_classification__seeds.yml"):
+    for name in (*VERSIONED_SEEDS, "_classification__seeds.yml"):
         shutil.copy(DBT_PROJECT / "seeds" / name, proj / "seeds" / name)
     for folder in ("models/marts/classification", "models/intermediate/classification"):
         shutil.copytree(DBT_PROJECT / folder, proj / folder)
@@ -100,10 +111,16 @@ def project(tmp_path: Path) -> Path:
     return proj
 
 
-def _dbt_build(project: Path, as_of: str, run_id: str) -> None:
-    env = {**os.environ, "CW_WAREHOUSE_DIR": str(project.parent / "warehouse")}
+def _dbt_build(project: Path, as_of: str, run_id: str, full_refresh: bool = False, data_tests: bool = True,
+               select: str | None = None) -> None:
+    """`dbt build` for D (seeds and models, with their data tests unless `data_tests` is false; the
+    nodes of `select` only when given). D and the run id go through the environment, as the pipeline
+    passes them, so that dbt's partial parse holds from one build to the next."""
+    env = {**os.environ, "CW_WAREHOUSE_DIR": str(project.parent / "warehouse"), "CW_AS_OF": as_of,
+           "CW_RUN_ID": run_id}
     cmd = [str(DBT), "build", "--project-dir", str(project), "--profiles-dir", str(project),
-           "--exclude", "test_type:unit", "--vars", f"{{as_of_date: '{as_of}', run_id: '{run_id}'}}"]
+           "--exclude-resource-type", "unit_test", *([] if data_tests else ["--exclude-resource-type", "test"]),
+           *(["--select", select] if select else []), *(["--full-refresh"] if full_refresh else [])]
     result = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=300)
     failures = [line for line in result.stdout.splitlines() if "ERROR" in line or "FAIL" in line]
     assert result.returncode == 0, "\n".join(failures[:20]) + result.stderr[-2000:]
@@ -128,14 +145,21 @@ def test_threshold_change_in_seed_changes_tier_and_rule_version(project: Path) -
     # c_big: last order 305 days before D (dormant); c_mid: first order D-365 (not new)
     assert _classes(project) == {"c_big": ("A", "dormant", "v1"), "c_mid": ("B", "active", "v1"),
                       "c_none": (None, "prospect", "v1")}
+    # needs: both buyers bought premium goods only (quality); apparel expects quality, retail price
+    assert _query(project, "select customer_key, primary_need, needs_match from marts.customer_needs order by 1") == [
+        ("c_big", "quality", True), ("c_mid", "quality", False)]
+    # actions: c_big dormant; c_mid important and active; c_none a prospect with an invoice 334 days overdue
+    assert _query(project, "select customer_key, next_action, action_owner from marts.customer_actions order by 1") == [
+        ("c_big", "win_back", "王伟"), ("c_mid", "none", "李娜"), ("c_none", "collect_receivables", "王伟")]
 
+    for name in VERSIONED_SEEDS:  # a version needs its rows in every versioned seed
+        seed = project / "seeds" / name
+        seed.write_text(seed.read_text(encoding="utf-8").replace("\nv1,", "\nv2,"), encoding="utf-8")
     seed = project / "seeds" / "classification_rules.csv"
-    text = seed.read_text(encoding="utf-8").replace("\nv1,", "\nv2,")
-    text = text.replace("v2,2000-01-01,tier_a_above,100000,", "v2,2000-01-01,tier_a_above,150000,")
+    text = seed.read_text(encoding="utf-8").replace("v2,2000-01-01,tier_a_above,100000,",
+                                                    "v2,2000-01-01,tier_a_above,150000,")
     assert "tier_a_above,150000," in text
     seed.write_text(text, encoding="utf-8")
-    cut_points = project / "seeds" / "rfm_cut_points.csv"  # a version needs its RFM cut points too
-    cut_points.write_text(cut_points.read_text(encoding="utf-8").replace("\nv1,", "\nv2,"), encoding="utf-8")
 
     _dbt_build(project, D, "run_v2")
     assert _classes(project) == {"c_big": ("B", "dormant", "v2"), "c_mid": ("B", "active", "v2"),
@@ -143,13 +167,23 @@ def test_threshold_change_in_seed_changes_tier_and_rule_version(project: Path) -
 
 
 def test_history_keeps_one_partition_per_date_and_rerun_replaces_it(project: Path) -> None:
-    _dbt_build(project, D, "first")
-    _dbt_build(project, "2025-06-30", "second")
-    _dbt_build(project, D, "rerun")
-    rows = _query(project, """
-        select cast(as_of_date as varchar), run_id, count(*), count(distinct customer_key)
+    _dbt_build(project, D, "first", data_tests=False)
+    # a warehouse from before the needs and playbook columns were added to the history
+    with duckdb.connect(str(project.parent / "warehouse" / "warehouse.duckdb")) as con:
+        for column in ("primary_need", "service_level", "next_action"):
+            con.execute(f"alter table marts.customer_classification_history drop column {column}")
+    # a full refresh (the pipeline's after any change of the dbt project) keeps the history and
+    # appends the new columns, NULL on the rows published before them
+    _dbt_build(project, "2025-06-30", "second", full_refresh=True, data_tests=False)
+    actions = _query(project, """
+        select cast(as_of_date as varchar), count(next_action), count(service_level)
         from marts.customer_classification_history group by all order by 1""")
-    assert rows == [("2025-06-30", "second", 3, 3), (D, "rerun", 3, 3)]
+    assert actions == [("2025-06-30", 3, 3), (D, 0, 0)]
+    _dbt_build(project, D, "rerun", data_tests=False)
+    rows = _query(project, """
+        select cast(as_of_date as varchar), run_id, count(*), count(distinct customer_key), count(next_action)
+        from marts.customer_classification_history group by all order by 1""")
+    assert rows == [("2025-06-30", "second", 3, 3, 3), (D, "rerun", 3, 3, 3)]
     tiers = dict(_query(project, """
         select customer_key, tier from marts.customer_classification_history
         where as_of_date = date '2025-06-30'"""))
@@ -164,7 +198,7 @@ def test_missing_rule_parameter_fails_the_parameters_test_naming_it(project: Pat
     assert len(kept) == len(lines) - 1
     seed.write_text("".join(kept), encoding="utf-8")
     with pytest.raises(AssertionError, match="int_classification_rules_parameters_not_null"):
-        _dbt_build(project, D, "missing_parameter")
+        _dbt_build(project, D, "missing_parameter", select="+int_classification_rules")
     env = {**os.environ, "CW_WAREHOUSE_DIR": str(project.parent / "warehouse")}
     shown = subprocess.run([str(DBT), "show", "--project-dir", str(project), "--profiles-dir", str(project),
                             "--vars", f"{{as_of_date: '{D}', run_id: 'x'}}",
@@ -177,7 +211,7 @@ def test_missing_rule_parameter_fails_the_parameters_test_naming_it(project: Pat
 def test_rule_boundary_unit_tests_pass(project: Path) -> None:
     """The dbt unit tests of the classification models (every rule boundary, in
     _classification__unit_tests.yml) pass; the nightly run excludes them, so this is where they run."""
-    _dbt_build(project, D, "unit")  # unit tests read their parents' column types from the warehouse
+    _dbt_build(project, D, "unit", data_tests=False)  # unit tests read their parents' column types from the warehouse
     env = {**os.environ, "CW_WAREHOUSE_DIR": str(project.parent / "warehouse")}
     result = subprocess.run([str(DBT), "test", "--project-dir", str(project), "--profiles-dir", str(project),
                              "--select", "test_type:unit"], cwd=project, env=env, capture_output=True, text=True,

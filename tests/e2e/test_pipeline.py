@@ -16,7 +16,8 @@ pytestmark = pytest.mark.slow
 CONTRACT_TABLES = {
     "marts": {"dim_customer", "dim_customer_history", "fct_order_lines", "fct_invoices", "fct_interactions",
               "customer_tier", "customer_value", "customer_churn", "customer_credit", "customer_classification",
-              "customer_classification_history", "segment_summary"},
+              "customer_classification_history", "segment_summary", "customer_needs", "customer_actions",
+              "customer_profile"},
     "audit": {"load_log", "quarantine", "identity_map", "check_results", "runs"},
 }
 
@@ -65,6 +66,9 @@ def test_ui_shows_what_happened(published, dagster_home, monkeypatch):
         tier = metadata("marts", "customer_tier")
         assert "| A |" in tier["distribution_tier"].value and "guideline" in tier["distribution_tier"].value
         assert tier["dagster/row_count"].value > 0
+        actions = metadata("marts", "customer_actions")
+        assert "| next_action |" in actions["distribution_next_action"].value
+        assert "| primary_need |" in metadata("marts", "customer_needs")["distribution_primary_need"].value
         lineage = metadata("marts", "dim_customer")["dagster/column_lineage"].value.deps_by_column
         assert dg.AssetKey(["intermediate", "int_customers"]) in {dep.asset_key for dep in lineage["customer_name"]}
         assert metadata("publish", "serving_database")["bytes"].value > 0

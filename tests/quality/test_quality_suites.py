@@ -12,7 +12,8 @@ from orchestration.quality.suites import build_suite, read_suite, severities, su
 from orchestration.settings import EXPECTATIONS_DIR
 
 PUBLISHED_MARTS = ("dim_customer", "fct_order_lines", "fct_invoices", "fct_interactions", "customer_tier",
-                   "customer_value", "customer_churn", "customer_credit", "customer_classification", "segment_summary")
+                   "customer_value", "customer_churn", "customer_credit", "customer_classification", "segment_summary",
+                   "customer_needs", "customer_actions", "customer_profile")
 SUITES = suite_files(EXPECTATIONS_DIR)
 
 

@@ -85,6 +85,31 @@ left join marts.customer_value as val on val.customer_key = dim.customer_key
 left join marts.customer_churn as churn on churn.customer_key = dim.customer_key
 left join marts.customer_credit as credit on credit.customer_key = dim.customer_key;
 
+create or replace table marts.customer_needs as
+select customer_key, date '{D_CURRENT}' as as_of_date, primary_need, expected_need,
+       case when expected_need is not null and primary_need <> 'general' then primary_need = expected_need end
+           as needs_match,
+       'v1' as rule_version, 'r2' as run_id
+from (values
+    ('k1', 'quality', 'quality'),
+    ('k2', 'price', 'quality'),
+    ('k3', 'price', 'price'),
+    ('k4', 'general', 'price')
+) as t(customer_key, primary_need, expected_need);
+
+create or replace table marts.customer_actions as
+select customer_key, date '{D_CURRENT}' as as_of_date, service_level, next_action, action_priority,
+       date '{D_CURRENT}' + cast(days as integer) as action_due_date, owner as action_owner, action_reason,
+       'v1' as rule_version, 'r2' as run_id
+from (values
+    ('k1', 'vip', 'account_review', 8, 90, '王经理', 'value class core (revenue_12m 250000.00)'),
+    ('k2', 'priority', 'satisfaction_recovery', 4, 7, '李经理', 'satisfaction falling (3.0 vs 4.0 before)'),
+    ('k3', 'standard', 'collect_receivables', 1, 7, '赵经理',
+     'credit risk high: 120 days overdue, 50000.00 CNY overdue'),
+    ('k4', 'basic', 'win_back', 5, 30, '钱经理', 'churned: 400 days since the last order'),
+    ('k5', 'basic', 'qualify_prospect', 9, 30, '孙经理', 'prospect: no counted order on or before the as-of date')
+) as t(customer_key, service_level, next_action, action_priority, days, owner, action_reason);
+
 create or replace table marts.customer_classification_history as
 select * from marts.customer_classification
 union all

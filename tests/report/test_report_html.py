@@ -11,7 +11,7 @@ import pytest
 from orchestration.report import charts, queries, render_report, write_report
 from tests.report.builders import CONTACT_EMAIL, CONTACT_MOBILE, EVIL_NAME, build_serving
 
-SECTION_IDS = ("tiers", "values", "lifecycle", "migration", "churn", "credit", "quality")
+SECTION_IDS = ("tiers", "values", "lifecycle", "migration", "churn", "credit", "needs", "actions", "quality")
 
 
 @pytest.fixture

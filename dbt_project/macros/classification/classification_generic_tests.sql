@@ -35,3 +35,27 @@
 
     select * from final
 {% endtest %}
+
+{#- Every customer of dim_customer has a row in the model (marts of grain "customer in
+    dim_customer", prospects included). Returns the customers without one. -#}
+{% test has_a_row_per_customer(model, column_name) %}
+    with
+
+    customers as (
+        select * from {{ ref('dim_customer') }}
+    ),
+
+    model_rows as (
+        select {{ column_name }} as customer_key from {{ model }}
+    ),
+
+    final as (
+        select customers.customer_key
+        from customers
+        where not exists (
+            select 1 from model_rows where model_rows.customer_key = customers.customer_key
+        )
+    )
+
+    select * from final
+{% endtest %}

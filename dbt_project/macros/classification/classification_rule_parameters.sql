@@ -11,5 +11,7 @@
         'weight_overdue_payment', 'band_high_from', 'band_medium_from', 'churned_after_days',
         'dormant_after_days', 'new_within_days', 'credit_high_above', 'credit_medium_above',
         'tier_a_share_min', 'tier_a_share_max',
+        'price_discount_share_from', 'price_economy_share_from', 'quality_premium_share_from',
+        'line_loyal_share_from', 'line_loyal_orders_from', 'service_requests_from', 'satisfaction_trend_step',
     ]) }}
 {%- endmacro %}

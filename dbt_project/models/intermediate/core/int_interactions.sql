@@ -1,7 +1,8 @@
 {#- Every CRM activity and social engagement as one interaction (marts.md "interactions").
     Activities: dated by Activity Time (local), customer of their Account ID. Engagements: dated by
     the local date of occurred_at, customer of the follower's contact (NULL when unlinked).
-    Complaints: activity type Complaint, engagement type complaint. -#}
+    Complaints: activity type Complaint, engagement type complaint. Satisfaction (1-5): the
+    activity's, NULL for engagements. -#}
 with
 
 activities as (
@@ -29,6 +30,7 @@ crm_interactions as (
         activities.activity_date as interaction_date,
         activities.activity_time as occurred_at,
         coalesce(activities.activity_type = 'Complaint', false) as is_complaint,
+        activities.satisfaction,
         activities.account_id,
         activities.contact_id,
         activities.source_file,
@@ -48,6 +50,7 @@ social_interactions as (
         engagements.occurred_date as interaction_date,
         engagements.occurred_at,
         coalesce(engagements.engagement_type = 'complaint', false) as is_complaint,
+        cast(null as {{ dbt.type_int() }}) as satisfaction,
         follower_links.account_id,
         follower_links.contact_id,
         engagements.source_file,

@@ -1,16 +1,28 @@
 {#- Every published as-of date: one partition per as_of_date. Re-running a D deletes that D's
-    rows and inserts the new ones (delete+insert on as_of_date), other dates are kept. -#}
+    rows and inserts the new ones (delete+insert on as_of_date), other dates are kept.
+    full_refresh=false: the history cannot be rebuilt from anything, so a --full-refresh build
+    (the pipeline runs one whenever the dbt project changed) keeps it; a column added to the
+    model is appended to an existing table (on_schema_change), its earlier rows NULL. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='as_of_date',
     on_schema_change='append_new_columns',
+    full_refresh=false,
 ) }}
 
 with
 
 classification as (
     select * from {{ ref('customer_classification') }}
+),
+
+needs as (
+    select * from {{ ref('customer_needs') }}
+),
+
+actions as (
+    select * from {{ ref('customer_actions') }}
 ),
 
 final as (
@@ -26,8 +38,15 @@ final as (
         classification.is_buyer,
         classification.revenue_12m,
         classification.rule_version,
-        classification.run_id
+        classification.run_id,
+        needs.primary_need,
+        actions.service_level,
+        actions.next_action
     from classification
+    left join needs
+        on needs.customer_key = classification.customer_key
+    left join actions
+        on actions.customer_key = classification.customer_key
 )
 
 select * from final

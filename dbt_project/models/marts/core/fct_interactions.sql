@@ -14,6 +14,7 @@ final as (
         interactions.interaction_type,
         interactions.interaction_date,
         interactions.is_complaint,
+        interactions.satisfaction,
         interactions.source_file,
         interactions.source_line
     from interactions
