@@ -6,15 +6,12 @@ not in the middle of a nightly run.
 
 - dagster-dbt: its column-lineage builder (sqlglot over the compiled SQL) and the event history it
   reads; `DbtCliResource`'s CLI-version probe and in-process adapter, which this project skips;
-- dagster: serialisation of metadata values (the lineage cache);
-- CPython: `re._parser` (the GX-suite regex translation for SQL pushdown).
+- dagster: serialisation of metadata values (the lineage cache).
 """
 
 from __future__ import annotations
 
 import importlib.metadata
-import re._constants as sre_constants  # noqa: F401 - re-exported for quality.sql_regex
-import re._parser as sre_parser  # noqa: F401 - re-exported for quality.sql_regex
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -30,8 +27,6 @@ __all__ = [
     "column_lineage_metadata",
     "deserialize_metadata",
     "serialize_metadata",
-    "sre_constants",
-    "sre_parser",
 ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 from orchestration.control.serving_state import read_publication
@@ -38,9 +39,10 @@ def docs_command(project_dir: Path, target_path: Path | None = None) -> list[str
 
 
 def _as_of_env(settings: Settings) -> dict[str, str]:
-    """The as-of date of the published marts: the docs compile the models for the D serving holds."""
+    """The as-of date the docs compile the models for: the D serving holds (today before a publish)."""
     publication = read_publication(settings.serving_db)
-    return {"CW_AS_OF": publication.as_of.isoformat()} if publication and publication.as_of else {}
+    as_of = publication.as_of if publication and publication.as_of else date.today()
+    return {"CW_AS_OF": as_of.isoformat()}
 
 
 def build_docs(settings: Settings | None = None, project_dir: Path = DBT_PROJECT_DIR,

@@ -38,8 +38,3 @@ def test_the_column_lineage_builder_reads_a_compiled_model(tmp_path):
                                               type(TRANSLATOR)(), tmp_path, DBT_PROJECT)
     deps = metadata["dagster/column_lineage"].deps_by_column["customer_name"]
     assert {d.asset_key for d in deps} == {dg.AssetKey(["intermediate", "int_customers"])}
-
-
-def test_the_regex_parser_still_parses():
-    tree = compat.sre_parser.parse(r"^[0-9]{4}-[0-9]{2}$")
-    assert tree[0][0] is compat.sre_constants.AT

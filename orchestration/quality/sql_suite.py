@@ -29,8 +29,8 @@ from typing import Any
 import duckdb
 
 from orchestration.quality.gx_runner import LINEAGE_PAIRS, SAMPLE_ROWS, _merge, _observed, _where
+from orchestration.quality.regex_dialect import UncommonRegex, check_common, sql_pattern
 from orchestration.quality.results import CheckOutcome
-from orchestration.quality.sql_regex import UntranslatableRegex, python_regex_as_re2
 
 
 class Untranslatable(ValueError):
@@ -198,8 +198,8 @@ class Translator:
             return f"{c} in ({', '.join(lit(v) if fam == 'str' else str(v).lower() for v in values)})"
         _check(fam == "str" and isinstance(kw.get("regex"), str), f"{kind} with {kw} on a {fam} column")
         try:
-            regex = python_regex_as_re2(kw["regex"])
-        except UntranslatableRegex as exc:
+            regex = sql_pattern(check_common(kw["regex"]))
+        except UncommonRegex as exc:
             raise Untranslatable(str(exc)) from exc
         return f"regexp_matches({c}, {lit(regex)})"
 

@@ -2,7 +2,8 @@
 
 A suite file is named after its dataset, which is the Dagster asset key joined by dots
 (`raw.erp.order_lines.json` validates `raw/erp/order_lines`). Every expectation carries
-`meta.severity`: `error` (blocks publishing) or `warn`.
+`meta.severity`: `error` (blocks publishing) or `warn`. A regex must be written in the syntax Python's
+`re` and RE2 read alike (regex_dialect.py): a suite with another one does not load.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
+from orchestration.quality.regex_dialect import UncommonRegex, check_common
 from orchestration.quality.results import SEVERITIES, Severity
 
 if TYPE_CHECKING:
@@ -47,6 +49,12 @@ def read_suite(path: Path) -> dict[str, Any]:
         if severity not in SEVERITIES:
             raise ValueError(f"{path}: expectation {i} ({expectation.get('type')}) has severity {severity!r}; "
                              f"expected one of {SEVERITIES}")
+        regex = expectation.get("kwargs", {}).get("regex")
+        if regex is not None:
+            try:
+                check_common(regex)
+            except UncommonRegex as exc:
+                raise ValueError(f"{path}: expectation {i} ({expectation.get('type')}): {exc}") from exc
     return suite
 
 

@@ -92,11 +92,10 @@ def test_scan_skips_hidden_unsettled_and_foreign_files(tmp_path):
 
 
 def _tick(root: Path, cursor: str | None) -> dg.SensorExecutionData:
-    with dg.instance_for_test() as instance:
-        context = dg.build_sensor_context(instance=instance, cursor=cursor,
-                                          resources={"landing": LandingResource(landing_dir=str(root))},
-                                          definitions=dg.Definitions(assets=[classified], jobs=[JOB],
-                                                                     sensors=[landing_files_sensor]))
+    definitions = dg.Definitions(assets=[classified], jobs=[JOB], sensors=[landing_files_sensor])
+    with dg.instance_for_test() as instance, dg.build_sensor_context(
+            instance=instance, cursor=cursor, resources={"landing": LandingResource(landing_dir=str(root))},
+            definitions=definitions) as context:
         return landing_files_sensor.evaluate_tick(context)
 
 

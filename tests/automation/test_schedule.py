@@ -46,9 +46,8 @@ REPOSITORY = dg.Definitions(assets=[classified], jobs=[JOB], schedules=[nightly_
 
 
 def _evaluate(scheduled: datetime) -> dg.RunRequest:
-    with dg.instance_for_test() as instance:
-        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=scheduled,
-                                            repository_def=REPOSITORY)
+    with dg.instance_for_test() as instance, dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=scheduled, repository_def=REPOSITORY) as context:
         run_requests = nightly_schedule.evaluate_tick(context).run_requests
     assert run_requests is not None and len(run_requests) == 1
     return run_requests[0]

@@ -17,7 +17,8 @@ import pytest
 
 from orchestration.quality import gx_checks
 from orchestration.quality.gx_runner import validate_frames
-from orchestration.quality.sql_suite import Untranslatable, python_regex_as_re2, validate_sql
+from orchestration.quality.regex_dialect import UncommonRegex, check_common, sql_pattern
+from orchestration.quality.sql_suite import Untranslatable, validate_sql
 from orchestration.quality.suites import build_suite, suite_path
 from orchestration.settings import EXPECTATIONS_DIR
 
@@ -73,7 +74,7 @@ CASES = [
     (BASE, E("column_values_to_match_regex", column="s", regex="^[A-Z]{3}$")),
     (BASE, E("column_values_to_match_regex", column="s", regex="B")),
     (BASE, E("column_values_to_match_regex", column="s", regex="^(A|X)[b-zB]+?.?$")),
-    (BASE, E("column_values_to_match_regex", column="s", regex=r"[^A-Z\n]\Z")),
+    (BASE, E("column_values_to_match_regex", column="s", regex=r"[^A-Z\n]$")),
     (BASE, E("column_values_to_be_unique", column="i")), (BASE, E("column_values_to_be_unique", column="f")),
     (BASE, E("column_values_to_be_unique", column="b")), (BASE, E("column_values_to_be_unique", column="d")),
     (BASE, E("compound_columns_to_be_unique", column_list=["k1", "k2"])),
@@ -148,18 +149,35 @@ def test_a_whole_suite_with_repeated_column_failures_folds_as_gx_does(con):
     assert outcome(validate_sql(con, BASE, [], suite, "q")) == outcome(gx)
 
 
-PATTERNS = ["^[A-Z]{3}$", "^K[0-9]{6}$", "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}$", "a|b$", "(x|y$)", "^$", "a.c",
-            "[^a]", r"\.\*\$", "é+", "^(ab){2,3}?c", "A\\Z", "[-a]", "[]a]"]
+PATTERNS = ["^[A-Z]{3}$", "^K[0-9]{6}$", "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}$", "a|b$", "^$", "a.c", "[^a]",
+            r"\.\*\$", r"a\\$", "é+", "^(ab){2,3}?c", "[-a]", "(?:x|y)+?z"]
+UNCOMMON = [r"\d", r"A\Z", "[]a]", "(?=a)", "(x|y$)", "a$b", "[[:alpha:]]", "{,3}", "x{1001}", "a\\b", "[a&&b]"]
 STRINGS = ["ABC", "ABC\n", "ABC\n\n", "abc", "K123456", "K123456\n", "0AB12345", "", "\n", "a\nc", "a.c", "x\n",
            "b\n", ".*$", "éé", "ababc", "ABCD", "-", "]"]
 
 
 @pytest.mark.parametrize("pattern", PATTERNS)
-def test_translated_regexes_search_as_python_does(con, pattern):
-    translated = python_regex_as_re2(pattern)
+def test_common_regexes_match_in_sql_as_python_searches(con, pattern):
+    sql = sql_pattern(check_common(pattern))
     for s in STRINGS:
-        matched = con.execute("select regexp_matches(?, ?)", [s, translated]).fetchone()[0]
+        matched = con.execute("select regexp_matches(?, ?)", [s, sql]).fetchone()[0]
         assert matched == bool(re.search(pattern, s)), s
+
+
+@pytest.mark.parametrize("pattern", UNCOMMON)
+def test_regexes_the_engines_read_differently_are_refused(pattern):
+    with pytest.raises(UncommonRegex):
+        check_common(pattern)
+
+
+def test_a_suite_with_an_uncommon_regex_does_not_load(tmp_path):
+    from orchestration.quality.suites import read_suite
+
+    path = tmp_path / "raw.erp.order_lines.json"
+    path.write_text(json.dumps({"name": "x", "expectations": [
+        {**E("column_values_to_match_regex", column="order_no", regex=r"^SO\d+$"), "meta": {"severity": "error"}}]}))
+    with pytest.raises(ValueError, match="escape"):
+        read_suite(path)
 
 
 DECLINED = [
@@ -229,7 +247,7 @@ def test_an_untranslatable_suite_falls_back_to_gx(tmp_path, warehouse, raw_file,
     write_order_lines(warehouse, raw_file, line, order_lines_spec)
     suite = tmp_path / "raw.erp.order_lines.json"
     suite.write_text(json.dumps({"name": "raw.erp.order_lines", "expectations": [
-        E("column_values_to_match_regex", column="order_no", regex=r"^SO\d+$"),
+        E("column_mean_to_be_between", column="quantity", min_value=0),  # GX only: not one row's property
         E("column_values_to_not_be_null", column="sku")]}))
     monkeypatch.setattr(gx_checks, "SQL_PUSHDOWN_MIN_ROWS", 10)
     result = gx_checks.run_suite(warehouse, "r1", ORDER_LINES, suite, "error")
@@ -246,7 +264,7 @@ def test_a_big_warn_batch_is_validated_whole_by_sql_and_sampled_only_for_gx(
     assert engines == ["sql"] and whole.metadata["rows_validated"] == 11 and "sample" not in whole.evidence
     untranslatable = tmp_path / "raw.erp.order_lines.json"
     untranslatable.write_text(json.dumps({"name": "raw.erp.order_lines", "expectations": [
-        {**E("column_values_to_match_regex", column="order_no", regex=r"^SO\d+$"), "meta": {"severity": "warn"}}]}))
+        {**E("column_mean_to_be_between", column="quantity", min_value=0), "meta": {"severity": "warn"}}]}))
     sampled = gx_checks.run_suite(warehouse, "r1", ORDER_LINES, untranslatable, "warn")
     assert engines == ["sql", "sql", "gx"] and sampled.metadata["rows_validated"] == 4
     assert "reservoir(4 rows)" in sampled.evidence
