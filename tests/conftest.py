@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def run_cli(*args: str, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
     """`python -m orchestration ...` in a subprocess, as a user runs it."""
     full_env = {**os.environ, **(env or {})}
-    for key in ("CW_LANDING_DIR", "CW_WAREHOUSE_DIR", "CW_AS_OF"):
+    # settings come from the arguments; the Dagster instance is ephemeral (in memory, fast) unless a test
+    # asks for one (DAGSTER_HOME in `env`): `make test` exports the project's .dagster_home for `make ui`
+    for key in ("CW_LANDING_DIR", "CW_WAREHOUSE_DIR", "CW_AS_OF", "DAGSTER_HOME"):
         if env is None or key not in env:
             full_env.pop(key, None)
     return subprocess.run([sys.executable, "-m", "orchestration", *args], cwd=ROOT, env=full_env,

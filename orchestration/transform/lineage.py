@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -72,8 +73,10 @@ class LineageCache:
         self.used[fingerprint] = serialize_metadata(metadata)
 
     def save(self) -> None:
-        try:
-            self.path.write_text(json.dumps(self.used))
+        try:  # written beside, then renamed: another process may be reading it
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(self.used))
+            os.replace(tmp, self.path)
         except OSError as exc:
             log.debug("lineage cache not written: %s", exc)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -71,6 +72,14 @@ def ensure_manifest() -> None:
     project costs one directory walk, no dbt start-up.
     """
     manifest = DBT_PROJECT.manifest_path
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
-        # (dagster-dbt's own preparer would look for `dbt` on PATH)
-        dbt_resource().cli(["parse", "--quiet"], target_path=DBT_PROJECT.target_path).wait()
+    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
+        return
+    # Several processes may load the code location at once (`dagster dev`, a CLI run, test workers):
+    # one parses, the others wait for it and find the manifest fresh.
+    target = DBT_PROJECT.project_dir / DBT_PROJECT.target_path
+    target.mkdir(parents=True, exist_ok=True)
+    with open(target / ".parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
+            # (dagster-dbt's own preparer would look for `dbt` on PATH)
+            dbt_resource().cli(["parse", "--quiet"], target_path=DBT_PROJECT.target_path).wait()

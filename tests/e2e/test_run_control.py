@@ -44,32 +44,32 @@ def dbt_children(pid: int) -> list[int]:
     return found
 
 
-def started_steps(home: Path) -> list[str]:
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        runs = instance.get_runs(limit=1)
-        if not runs:
-            return []
-        return [e.step_key for e in instance.all_logs(runs[0].run_id, of_type=dg.DagsterEventType.STEP_START)]
+def mart_checks_started(instance: dg.DagsterInstance) -> bool:
+    runs = instance.get_runs(limit=1)
+    steps = [e.step_key for e in instance.all_logs(runs[0].run_id, of_type=dg.DagsterEventType.STEP_START)] \
+        if runs else []
+    return any(s.startswith("marts__") and s.endswith("__checks") for s in steps)
 
 
+#: How to tell the run is in each phase (files and processes it makes; the Dagster event log for checks).
 PHASES = {
-    "ingestion": lambda steps, wh: any(s.startswith("raw__") and not s.endswith("__checks") for s in steps)
-    and any((wh / "tmp").glob("ingest-*")),
-    "dbt": lambda steps, wh: "dbt_models" in steps and dbt_children(0),
-    "checks": lambda steps, wh: any(s.startswith("marts__") and s.endswith("__checks") for s in steps),
-    "publish": lambda steps, wh: any(wh.glob(".serving.duckdb.*.tmp")),
+    "ingestion": lambda wh, instance: any((wh / "tmp").glob("ingest-*/*/landed.bin")),
+    "dbt": lambda wh, instance: bool(dbt_children(0)),
+    "checks": lambda wh, instance: not dbt_children(0) and mart_checks_started(instance),
+    "publish": lambda wh, instance: any(wh.glob(".serving.duckdb.*.tmp")),
 }
 
 
 def kill_during(phase: str, landing: Path, warehouse: Path, home: Path) -> None:
     proc = start_cli(landing, warehouse, home)
     deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and proc.poll() is None:
-        if PHASES[phase](started_steps(home), warehouse):
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
-            return
-        time.sleep(0.02)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if PHASES[phase](warehouse, instance):
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait()
+                return
+            time.sleep(0.05 if phase == "checks" else 0.01)
     proc.kill()
     raise AssertionError(f"the run never reached {phase} (exit {proc.poll()})")
 
