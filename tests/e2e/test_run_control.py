@@ -29,47 +29,51 @@ def start_cli(landing: Path, warehouse: Path, home: Path) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
-def dbt_children(pid: int) -> list[int]:
+def dbt_children(group: int) -> list[int]:
+    """dbt processes of the CLI run leading process group `group` (its own session: see start_cli).
+    A dbt orphaned by the kill keeps the group, so it is found too."""
     found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
             cmdline = (proc / "cmdline").read_bytes()
-            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            pgrp = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[2])
         except (OSError, ValueError, IndexError):
             continue
-        if b"dbt_child.py" in cmdline and (pid == 0 or ppid == pid):
+        if b"dbt_child.py" in cmdline and pgrp == group:
             found.append(int(proc.name))
     return found
 
 
-def mart_checks_started(instance: dg.DagsterInstance) -> bool:
-    runs = instance.get_runs(limit=1)
-    steps = [e.step_key for e in instance.all_logs(runs[0].run_id, of_type=dg.DagsterEventType.STEP_START)] \
-        if runs else []
+def mart_checks_started(home: Path) -> bool:
+    """From the run's Dagster event log (a fresh instance each time: it reads what the run committed)."""
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        runs = instance.get_runs(limit=1)
+        steps = [e.step_key for e in instance.all_logs(runs[0].run_id, of_type=dg.DagsterEventType.STEP_START)] \
+            if runs else []
     return any(s.startswith("marts__") and s.endswith("__checks") for s in steps)
 
 
 #: How to tell the run is in each phase (files and processes it makes; the Dagster event log for checks).
 PHASES = {
-    "ingestion": lambda wh, instance: any((wh / "tmp").glob("ingest-*/*/landed.bin")),
-    "dbt": lambda wh, instance: bool(dbt_children(0)),
-    "checks": lambda wh, instance: not dbt_children(0) and mart_checks_started(instance),
-    "publish": lambda wh, instance: any(wh.glob(".serving.duckdb.*.tmp")),
+    "ingestion": lambda wh, home, pid: any((wh / "tmp").glob("ingest-*/*/landed.bin")),
+    "dbt": lambda wh, home, pid: bool(dbt_children(pid)),
+    "checks": lambda wh, home, pid: not dbt_children(pid) and mart_checks_started(home),
+    "publish": lambda wh, home, pid: any(wh.glob(".serving.duckdb.*.tmp")),
 }
 
 
-def kill_during(phase: str, landing: Path, warehouse: Path, home: Path) -> None:
+def kill_during(phase: str, landing: Path, warehouse: Path, home: Path) -> int:
+    """Start a run, kill -9 its process (not its group: as the OOM killer does) in `phase`; its pid."""
     proc = start_cli(landing, warehouse, home)
     deadline = time.monotonic() + 300
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        while time.monotonic() < deadline and proc.poll() is None:
-            if PHASES[phase](warehouse, instance):
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait()
-                return
-            time.sleep(0.05 if phase == "checks" else 0.01)
+    while time.monotonic() < deadline and proc.poll() is None:
+        if PHASES[phase](warehouse, home, proc.pid):
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return proc.pid
+        time.sleep(0.2 if phase == "checks" else 0.01)
     proc.kill()
     raise AssertionError(f"the run never reached {phase} (exit {proc.poll()})")
 
@@ -81,9 +85,11 @@ def test_a_run_killed_at_any_moment_leaves_serving_whole_and_the_next_run_recove
     warehouse, home = tmp_path / "wh", tmp_path / "home"
     home.mkdir()
     for phase in PHASES:
-        kill_during(phase, demo_landing, warehouse, home)
-        time.sleep(0.5)
-        assert dbt_children(0) == [], f"a dbt process outlived the run killed during {phase}"
+        group = kill_during(phase, demo_landing, warehouse, home)
+        deadline = time.monotonic() + 10  # the kernel's SIGTERM to dbt (dbt_child.py) takes a moment
+        while dbt_children(group) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert dbt_children(group) == [], f"a dbt process outlived the run killed during {phase}"
     final = run_cli("run", "--landing", str(demo_landing), "--warehouse", str(warehouse),
                     env={"DAGSTER_HOME": str(home)})
     assert final.returncode == 0, final.stdout + final.stderr
