@@ -70,7 +70,9 @@ def _new(day: Day, act: pa.Table, on: np.ndarray, accounts: pa.Table, contacts: 
     weights = _weights(day, act, on, accounts)
     counts = weights["activity_id_count_distinct"].to_numpy(dtype=float)
     rng = day.rng("activities")
-    n = int(rng.poisson(counts.sum() / RATE_DAYS)) if counts.sum() else 0
+    recent = on[on >= day.number - RATE_DAYS]
+    span = day.rate_span(int(recent.min()) if len(recent) else None)
+    n = int(rng.poisson(counts.sum() / span)) if counts.sum() else 0
     account = np.sort(rng.choice(len(counts), size=n, p=counts / counts.sum())) if n else np.zeros(0, np.int64)
     types = np.array(vocab.ACTIVITY_TYPES, dtype=object)
     kind = rng.choice(len(types), size=n, p=vocab.ACTIVITY_WEIGHTS)

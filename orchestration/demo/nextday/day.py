@@ -13,7 +13,8 @@ from ..timeline import DAY, day_of, stream
 WINDOW_DAYS = 120
 #: Invoices stay unpaid for longer (late payers, customers who stopped paying): a longer look back.
 INVOICE_WINDOW_DAYS = 240
-#: New orders, activities and engagements per day: their count over this many days before, divided.
+#: New orders, activities and engagements per day: their count over this many days before, divided
+#: (by fewer days when the history is shorter: see `Day.rate_span`).
 RATE_DAYS = 90
 
 
@@ -43,6 +44,13 @@ class Day:
     def times(self, rng: np.random.Generator, n: int, lo_hour: float = 8.0, hi_hour: float = 19.0) -> np.ndarray:
         """Local seconds at random times of the day between the two hours (never exactly midnight)."""
         return self.start_sec + rng.integers(int(lo_hour * 3600), int(hi_hour * 3600), size=n) + 1
+
+    def rate_span(self, first_day_seen: int | None) -> int:
+        """The days a daily rate is averaged over: `RATE_DAYS`, or fewer when the earliest of the recent
+        records (`first_day_seen`, a day number) is younger (a short history)."""
+        if first_day_seen is None:
+            return RATE_DAYS
+        return int(min(RATE_DAYS, max(1, self.number - first_day_seen)))
 
     def ids(self, base: int, n: int) -> np.ndarray:
         """`n` numeric ids of this day: base + day number * 1,000,000 + 0..n-1 (distinct across days)."""

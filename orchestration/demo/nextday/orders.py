@@ -19,12 +19,14 @@ millions of rows at L).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..timeline import day_of
 from .day import RATE_DAYS, Day
 from .landed import SCHEMAS, typed
 from .tables import latest, values, where
@@ -124,10 +126,12 @@ def _template_lines(ol: pa.Table, template: np.ndarray) -> pd.DataFrame:
 
 
 def _new_orders(day: Day, ol: pa.Table, products: pa.Table, fx: dict[str, float]) -> pa.Table:
-    since = pc.greater_equal(ol["order_date"], str(day.before(RATE_DAYS)))
-    recent = pc.unique(where(ol, since)["order_no"]).to_numpy(zero_copy_only=False)
+    recent_rows = where(ol, pc.greater_equal(ol["order_date"], str(day.before(RATE_DAYS))))
+    recent = pc.unique(recent_rows["order_no"]).to_numpy(zero_copy_only=False)
+    first = pc.min(recent_rows["order_date"]).as_py()
+    span = day.rate_span(day_of(date.fromisoformat(first)) if first else None)
     rng = day.rng("new-orders")
-    count = int(rng.poisson(len(recent) / RATE_DAYS)) if len(recent) else 0
+    count = int(rng.poisson(len(recent) / span)) if len(recent) else 0
     template = np.sort(recent[rng.integers(0, max(len(recent), 1), count)].astype(str))
     top = pc.max(ol["order_no"]).as_py() or "SO000000000"
     orders = pd.DataFrame({"new_no": [f"SO{int(top[2:]) + 1 + k:09d}" for k in range(count)], "order_no": template})

@@ -114,7 +114,9 @@ def engagements_day(day: Day, eng: pa.Table, raw: list[bytes], following: pa.Tab
     weights = _weights(day, eng, local_day, following)
     top = pc.max(eng["event_id"]).as_py() or "ev000000000000"
     counts = weights["event_id_count_distinct"].to_numpy(dtype=float)
-    n = int(rng.poisson(counts.sum() / RATE_DAYS)) if counts.sum() else 0
+    recent = local_day[local_day >= day.number - RATE_DAYS]
+    span = day.rate_span(int(recent.min()) if len(recent) else None)
+    n = int(rng.poisson(counts.sum() / span)) if counts.sum() else 0
     who = rng.choice(len(counts), size=n, p=counts / counts.sum()) if n else np.zeros(0, np.int64)
     kind = rng.choice(len(vocab.ENGAGEMENT_TYPES), size=n, p=vocab.ENGAGEMENT_WEIGHTS)
     pick = rng.integers(0, 1 << 20, n)
