@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -60,10 +61,11 @@ def last_export_date(out: Path) -> date | None:
 
 
 def read_csv_file(path: Path, spec: FeedSpec, as_text: bool = False) -> pa.Table:
-    """One CSV export as a table of `SCHEMAS[spec.name]` (or all text); an unquoted empty field is null."""
-    data = path.read_bytes()
-    if spec.encoding == "gb18030" and not data.isascii():
-        data = data.decode("gb18030").encode("utf-8")
+    """One CSV export as a table of `SCHEMAS[spec.name]` (or all text); an unquoted empty field is null.
+    The file is memory-mapped (a copy of 200 MB in Python bytes costs more system time than the parse)."""
+    data = pa.memory_map(str(path)).read_buffer()
+    if spec.encoding == "gb18030" and np.frombuffer(data, dtype=np.uint8).max(initial=0) >= 0x80:
+        data = pa.py_buffer(data.to_pybytes().decode("gb18030").encode("utf-8"))
     schema = SCHEMAS[spec.name]
     types = {c.source: pa.string() if as_text else schema.field(c.name).type for c in spec.columns}
     table = pacsv.read_csv(
