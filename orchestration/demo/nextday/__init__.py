@@ -10,8 +10,9 @@ an interrupted call leaves no half day behind.
 
 State recovery (decided for issue #13): **the state is read back from the landing's own files**, not
 re-derived from the generator's parameters (no manifest). Re-building the world of 200,000 customers
-alone takes ~17 s (10.6M order lines), while a whole day at L, reading included, takes 5-9 s on the
-2-core machine; and the files are the truth: a landing from an older generator version, one edited
+alone takes ~17 s (10.6M order lines), while a whole day at L, reading and writing included, costs
+about 10 s of CPU (mostly reading ~3M rows of recent exports and 1M rows of snapshots, and writing
+those snapshots); and the files are the truth: a landing from an older generator version, one edited
 by hand, or one that was delivered day by day continues from what is there. What is read (`landed.py`):
 
 - the newest file of each snapshot feed: edited, extended and pruned a little, written as the day's;
