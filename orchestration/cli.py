@@ -26,12 +26,24 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m orchestration", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo-data", help="write a realistic landing directory (all nine feeds)")
+    demo = sub.add_parser(
+        "demo-data", help="write a realistic landing directory (all nine feeds), or add the next day to one",
+        description="Write a realistic landing directory (all nine feeds, several export dates), deterministic "
+                    "for a seed. With --next-day, add to the existing landing directory --out the delivery of the "
+                    "day after its latest export date instead: that day's new and changed records of the incremental "
+                    "feeds and full snapshots of the snapshot feeds (a few records changed, added, removed, and a "
+                    "few identity changes); repeated calls add consecutive days.")
     demo.add_argument("--out", type=Path, required=True)
     demo.add_argument("--customers", type=int, default=2000)
-    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--seed", type=int, default=1,
+                      help="random seed (default 1); with --next-day it drives that day's draws")
     demo.add_argument("--start", type=_date, default=date(2024, 1, 1))
     demo.add_argument("--end", type=_date, default=date(2025, 12, 31))
+    demo.add_argument("--next-day", action="store_true",
+                      help="add the next day's delivery to the existing landing directory --out (the state is "
+                           "read back from its files; --customers, --start and --end do not apply)")
+    demo.add_argument("--days", type=int, metavar="N",
+                      help="with --next-day: add N consecutive days (default 1; a week of nights is 7)")
 
     run = sub.add_parser(
         "run", help="one gated run: ingest, build, check, publish",
@@ -67,9 +79,32 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _next_days(args: argparse.Namespace) -> int:
+    from orchestration.demo.nextday import write_next_day
+
+    if not args.next_day:
+        print("error: --days needs --next-day", file=sys.stderr)
+        return EXIT_ERROR
+    if not args.out.is_dir():
+        print(f"error: {args.out} is not a landing directory: write one with demo-data first", file=sys.stderr)
+        return EXIT_ERROR
+    days = 1 if args.days is None else args.days
+    if days < 1:
+        print("error: --days must be at least 1", file=sys.stderr)
+        return EXIT_ERROR
+    for _ in range(days):
+        summary = write_next_day(args.out, seed=args.seed)
+        rows = ", ".join(f"{feed} {t['rows']:,}" for feed, t in summary["feeds"].items())
+        print(f"next day {summary['date']} written to {args.out} in {summary['seconds']}s: {rows}")
+        print(f"  identity changes: {summary['identity_changes']}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        if args.command == "demo-data" and (args.next_day or args.days is not None):
+            return _next_days(args)
         if args.command == "demo-data":
             from orchestration.demo import write_demo_landing
 

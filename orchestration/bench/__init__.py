@@ -1,19 +1,24 @@
-"""`python -m orchestration.bench`: the performance benchmark (issue "Performance"). A script, not a test.
+"""`python -m orchestration.bench`: the performance benchmark (issue #13, "a real night costs what a day
+costs"). A script, not a test.
 
 Per scale (S 2,000 / M 20,000 / L 200,000 customers of the project's demo generator; L is about
-10M order lines) it measures three runs of `python -m orchestration run`, each in a fresh
-subprocess:
+10.6M order lines over two years, and one night about 15,000 new order lines and as many re-sent)
+it measures these runs of `python -m orchestration run`, each in a fresh subprocess (`scale.py`):
 
-1. **full** — an empty warehouse, every export date but the last one, as of the previous export
-   date (the night before the last export landed);
-2. **incremental** — the files of the last export date put back, as of the last export date (the
-   next night: one export day lands);
-3. **nothing_new** — the same landing and as-of date again (a night with no new files).
+1. **full** — an empty warehouse, the whole generated history, as of its last export date D−1;
+2. **nightly** — the first `demo-data --next-day` delivery landed, as of D (one real night);
+3. **nothing_new** — the same landing and D again (a night with no new files);
+4. **night_2 .. night_7** — one more delivery each, as of its day: with `nightly`, a **week of
+   nights**, reported night by night and as the last night's time over the first's;
+5. **period_history**, **period** — on a second warehouse: the history without its last export
+   date (as of the one before), then that export date landed (about four months of exports: the
+   previous bench's "incremental", kept for comparison; `--no-period` skips both).
 
 Decisions (the issue left them open):
-- Data is generated once per (scale, seed) under `<work>/landing-<scale>-seed<seed>/` and reused.
-  Each bench builds `<work>/runs/<scale>/landing/` as a hard-link farm of that cache (a copy when
-  links are not possible); the landing is never modified, so links are safe.
+- Data is generated once per (scale, seed) and reused (`landing.py`): the history under
+  `<work>/landing-<scale>-seed<seed>/`, the seven deliveries under `<work>/nights-<scale>-seed<seed>/`.
+  Each bench builds its landings under `<work>/runs/<scale>/` as hard-link farms of those caches and
+  lands the deliveries one day at a time; cached files are never modified, so links are safe.
 - Stage times come from the Dagster run's step statistics (the in-process executor runs steps one
   after another, so a stage's time is the sum of its steps). `total` is the wall time of the
   subprocess as the user feels it, so `other` = total − all steps = interpreter start, code
@@ -31,5 +36,6 @@ Decisions (the issue left them open):
   header = true, auto_detect = false, columns = <the raw-zone types of feeds.ORDER_LINES>)) to
   parquet`, with the pipeline's DuckDB threads and memory limit. Like for like with ingestion,
   which also writes one Parquet file per landed file with those types; ingestion's extra work
-  (hashing, transcoding, validation, quarantine, lineage) is exactly what the ratio prices.
+  (hashing, transcoding, validation, quarantine, lineage) is exactly what the ratio prices. It is
+  judged on the full, nightly and period runs.
 """

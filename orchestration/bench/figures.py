@@ -106,3 +106,19 @@ def load_figures(warehouse_db: Path, run_id: str | None) -> dict:
 
 def rate(rows: int, seconds: float) -> float | None:
     return round(rows / seconds, 1) if seconds > 0 and rows else None
+
+
+def night_runs(nights: int) -> list[str]:
+    """Names of the runs of a week of nights: the first is the `nightly` figure itself."""
+    return ["nightly", *(f"night_{k}" for k in range(2, nights + 1))]
+
+
+def week_figures(runs: dict[str, dict], nights: int) -> dict:
+    """Every night's wall time and the last night's over the first (None while a night is missing or
+    failed: a failed run's time describes no night)."""
+    names = night_runs(nights)
+    seconds = [runs[n]["stages"]["total"] if n in runs else None for n in names]
+    ok = all(n in runs and runs[n]["exit_code"] == 0 for n in names)
+    ratio = round(seconds[-1] / seconds[0], 3) if ok and seconds and seconds[0] else None
+    return {"runs": names, "as_of": [runs[n]["as_of"] if n in runs else None for n in names],
+            "seconds": seconds, "all_published": ok, "last_vs_first": ratio}

@@ -22,6 +22,9 @@ World model
   carry what changed in each window, so a line is re-sent when its status changes, an invoice when
   it is paid, an activity when it is edited, and some engagements simply come again.
 
+- **Next days** (`nextday/`): `demo-data --next-day` adds one more day of exports to an existing
+  landing directory, its state read back from the files (see that package).
+
 Everything is vectorised with numpy / Arrow and every random draw comes from a named stream of
 the seed, so the same arguments give byte-identical files.
 """

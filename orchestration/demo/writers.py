@@ -69,12 +69,13 @@ def string_bytes(arr: pa.Array) -> bytes:
 
 
 def write_jsonl(out: Path, spec: FeedSpec, day, chunks, tally: Tally) -> Path:
-    """One JSON Lines export from an iterable of line arrays."""
+    """One JSON Lines export from an iterable of line arrays (or of bytes holding whole lines)."""
     path = _target(out, spec, day)
     rows = 0
     with open(path, "wb") as fh:
         for lines in chunks:
-            fh.write(string_bytes(lines))
-            rows += len(lines)
+            data = lines if isinstance(lines, bytes) else string_bytes(lines)
+            fh.write(data)
+            rows += data.count(b"\n") if isinstance(lines, bytes) else len(lines)
     tally.add(spec.name, rows, path.stat().st_size)
     return path
