@@ -66,4 +66,8 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     )
 
 
-defs = build_definitions()
+@dg.definitions
+def defs() -> dg.Definitions:
+    """What `dagster dev` loads (workspace.yaml), built when it is loaded, not when this module is imported:
+    `python -m orchestration run` imports `build_definitions` and builds its own from its flags."""
+    return build_definitions()

@@ -16,6 +16,7 @@ import contextlib
 import os
 import sys
 import time
+import uuid
 from datetime import date
 
 import dagster as dg
@@ -89,10 +90,11 @@ def _run_dates(settings: Settings, dates: list[date]) -> int:
     from orchestration.definitions import build_definitions
     from orchestration.jobs import NIGHTLY_JOB_NAME
 
-    job = build_definitions(settings).resolve_job_def(NIGHTLY_JOB_NAME)
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
     with _instance() as instance:
         for index, as_of in enumerate(dates):
-            code = _run_one(settings, job, instance, as_of)
+            code = _run_one(settings, defs, job, instance, as_of)
             if code != EXIT_PUBLISHED and index + 1 < len(dates):
                 print(f"stopped: {as_of} was not published, so the later dates were not run "
                       f"({dates[index + 1]} .. {dates[-1]}); run them again once it is fixed", file=sys.stderr)
@@ -100,16 +102,30 @@ def _run_dates(settings: Settings, dates: list[date]) -> int:
     return code
 
 
-def _run_one(settings: Settings, job: dg.JobDefinition, instance: dg.DagsterInstance, as_of: date) -> int:
+def _run_one(settings: Settings, defs: dg.Definitions, job: dg.JobDefinition, instance: dg.DagsterInstance,
+             as_of: date) -> int:
+    """One run for `as_of`. Its plan is fixed here, under the CLI's lock, before it is launched (the run
+    reads it back): a run with nothing to rebuild then executes the publish step alone."""
+    from orchestration.control.plan import PUBLISH_ASSET_PATH
+    from orchestration.control.start import start_run
     from orchestration.summary import summarize
 
     started = time.perf_counter()
+    run_id = str(uuid.uuid4())
+    resources = defs.resources
+    plan, recovered = start_run(resources["warehouse"], resources["landing"], run_id=run_id, trigger="cli",
+                                as_of=as_of, settle_seconds=settings.settle_seconds or 0.0,
+                                rebuild=settings.rebuild, accept_snapshot_shrink=settings.accept_snapshot_shrink,
+                                instance=instance)
+    for line in recovered.lines():
+        print(f"recovery: {line}")
+    selection = [dg.AssetKey(list(PUBLISH_ASSET_PATH))] if plan.mode == "skip" else None
     log_path = settings.warehouse_dir / "logs" / f"run-{time.strftime('%Y%m%dT%H%M%S')}-{as_of}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     # dbt's own progress lines go to the run's log file; the console gets the summary below
     with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET,
-                                        partition_key=as_of.isoformat(),
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET, run_id=run_id,
+                                        partition_key=as_of.isoformat(), asset_selection=selection,
                                         tags={TRIGGER_TAG: "cli", "as_of": as_of.isoformat()})
     print(f"dbt and step output: {log_path}")
     return summarize(settings, result, time.perf_counter() - started)

@@ -60,6 +60,10 @@ def summarize(settings: Settings, result: dg.ExecuteInProcessResult, seconds: fl
     _print(run_id, seconds, run, files, rejected, _not_read(result), quarantine_sample, warnings)
     published = bool(run and run[1] and run[0] == "success") and result.success
     tags = {"as_of": str(run[2]) if run else ""}
+    if run and run[0] == "success" and run[5] == "skip" and result.success:
+        print(f"up to date {settings.serving_db}  (as-of {run[2]}, rules {run[3]})")
+        print(f"  {run[4]}")
+        return 0
     if published:
         print(f"published {settings.serving_db}  (as-of {run[2]}, rules {run[3]})")
         if run[4]:

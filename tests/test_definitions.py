@@ -10,9 +10,9 @@ from orchestration.feeds import FEEDS
 
 @pytest.fixture(scope="module")
 def defs() -> dg.Definitions:
-    from orchestration.definitions import defs
+    from orchestration.definitions import build_definitions
 
-    return defs
+    return build_definitions()
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +91,8 @@ def test_a_fresh_clone_parses_dbt_without_dbt_on_path():
     if manifest.exists():
         os.utime(manifest, (0, 0))  # older than every project file: must be parsed again
     env = {**os.environ, "PATH": "/usr/bin:/bin"}
-    code = "from orchestration.definitions import defs; print(len(defs.resolve_asset_graph().get_all_asset_keys()))"
+    code = ("from orchestration.definitions import build_definitions; "
+            "print(len(build_definitions().resolve_asset_graph().get_all_asset_keys()))")
     result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -94,6 +94,28 @@ class RunPlan:
         return f"as-of {d}, {self.trigger} run, mode {self.mode} ({self.mode_reason})"
 
 
+PLAN_COLUMNS = ("run_id", "trigger", "as_of_date", "settle_seconds", "landing_files", "landing_fingerprint",
+                "code_fingerprint", "dbt_fingerprint", "inputs_fingerprint", "raw_files", "mode", "mode_reason")
+
+
+def recorded_plan(con: duckdb.DuckDBPyConnection, run_id: str, serving_path: Path) -> RunPlan | None:
+    """The plan recorded for `run_id` before the run was launched (the CLI fixes its runs' plans itself,
+    under its lock, to choose what the run executes); None when there is none."""
+    row = con.execute(f"select {', '.join(PLAN_COLUMNS)} from audit.run_inputs where run_id = ?", [run_id]).fetchone()
+    if row is None:
+        return None
+    values = dict(zip(PLAN_COLUMNS, row, strict=True))
+    overrides = con.execute("select gate_overrides from audit.runs where run_id = ?", [run_id]).fetchone()
+    reason = values["mode_reason"] or ""
+    return RunPlan(run_id=run_id, trigger=values["trigger"], as_of=values["as_of_date"],
+                   settle_seconds=float(values["settle_seconds"] or 0), rebuild="rebuild" in reason,
+                   accept_snapshot_shrink="accept_snapshot_shrink" in ((overrides or [None])[0] or ""),
+                   landing_files=values["landing_files"] or 0, landing_fingerprint=values["landing_fingerprint"] or "",
+                   code_fingerprint=values["code_fingerprint"], dbt_fingerprint=values["dbt_fingerprint"] or "",
+                   inputs_fingerprint=values["inputs_fingerprint"], raw_files=values["raw_files"],
+                   mode=values["mode"], mode_reason=reason, serving=read_publication(serving_path))
+
+
 def make_plan(con: duckdb.DuckDBPyConnection, *, run_id: str, trigger: Trigger, as_of: date | None,
               landing_root: Path, serving_path: Path, settle_seconds: float, rebuild: bool = False,
               accept_snapshot_shrink: bool = False, code: str | None = None, dbt_code: str | None = None,

@@ -26,17 +26,13 @@ from orchestration.control.plan import (
     PUBLISH_ASSET_PATH,
     RunPlan,
     lock_wait_for,
-    make_plan,
     settle_seconds_for,
     trigger_of,
 )
-from orchestration.control.recovery import recover
+from orchestration.control.start import start_run
 from orchestration.resources import LandingResource, WarehouseResource
 
 PARTITION_TAG = "dagster/partition"
-#: How long the run waits for warehouse.duckdb when another process has it open: a dbt child of a run that
-#: was just killed needs a moment to die (transform/dbt_child.py); a BI tool holding it is named after that.
-BUSY_PATIENCE_SECONDS = 20.0
 
 
 class RunControlResource(dg.ConfigurableResource):
@@ -62,22 +58,14 @@ class RunControlResource(dg.ConfigurableResource):
         stack.enter_context(warehouse_lock(self.warehouse.root, purpose=f"{trigger} run", run_id=run_id,
                                            wait_seconds=lock_wait_for(trigger, self.lock_wait_seconds)))
         try:
-            self.warehouse.ensure_private()
-            started_at = _started_at(context, run_id)
-            with self.warehouse.connect(wait_seconds=BUSY_PATIENCE_SECONDS) as con:
-                recovered = recover(con, run_id=run_id, warehouse_root=self.warehouse.root,
-                                    serving_path=self.warehouse.serving_path, instance=context.instance)
-                plan = make_plan(con, run_id=run_id, trigger=trigger, as_of=as_of, landing_root=self.landing.root,
-                                 serving_path=self.warehouse.serving_path,
-                                 settle_seconds=settle_seconds_for(trigger, self.settle_seconds),
-                                 rebuild=self.rebuild, accept_snapshot_shrink=self.accept_snapshot_shrink)
-                audit.record_plan(con, run_id=run_id, inputs_fingerprint=plan.inputs_fingerprint, as_of=plan.as_of,
-                                  raw_files=plan.raw_files, code_fingerprint=plan.code_fingerprint,
-                                  dbt_fingerprint=plan.dbt_fingerprint, trigger=trigger, mode=plan.mode,
-                                  mode_reason=plan.mode_reason, landing_files=plan.landing_files,
-                                  landing_fingerprint=plan.landing_fingerprint, settle_seconds=int(plan.settle_seconds),
-                                  serving_run_id=plan.serving.run_id if plan.serving else None,
-                                  started_at=started_at, gate_overrides=plan.gate_overrides)
+            plan, recovered = start_run(
+                self.warehouse, self.landing, run_id=run_id, trigger=trigger, as_of=as_of,
+                settle_seconds=settle_seconds_for(trigger, self.settle_seconds), rebuild=self.rebuild,
+                accept_snapshot_shrink=self.accept_snapshot_shrink, instance=context.instance,
+                started_at=_started_at(context, run_id))
+            if plan.as_of != as_of:
+                raise dg.Failure(f"the plan recorded for run {run_id} is for as-of {plan.as_of}, the run's partition "
+                                 f"is {as_of}")
         except BaseException:
             stack.close()
             raise
@@ -110,7 +98,10 @@ class RunControlResource(dg.ConfigurableResource):
                 "and not passed order by 1, 2", [plan.run_id]).fetchall()]
             selection = context.dagster_run.asset_selection if context.dagster_run else None
             wanted_publish = selection is None or dg.AssetKey(list(PUBLISH_ASSET_PATH)) in selection
-            if failed or checks or wanted_publish:
+            if plan.mode == "skip" and not failed and not checks:
+                audit.record_run(con, plan.run_id, status="success", published=False,
+                                 message=f"{plan.mode_reason}; serving.duckdb already holds them: nothing to publish")
+            elif failed or checks or wanted_publish:
                 why = "; ".join(filter(None, [
                     f"step(s) failed: {', '.join(failed)}" if failed else "",
                     f"blocking check(s) failed: {', '.join(checks[:10])}" if checks else "",

@@ -15,10 +15,10 @@ PUBLICATION_DDL = """
 create table if not exists {catalog}.audit.publication (
     run_id varchar not null,             -- the run that wrote this file
     as_of_date date,                     -- D of the marts it holds
-    marts_run_id varchar not null,       -- the run that built those marts (an audit refresh keeps them)
+    marts_run_id varchar not null,       -- the run that built those marts (a history-only publish keeps them)
     marts_fingerprint varchar not null,  -- that run's inputs fingerprint (control/fingerprint.py)
     rule_version varchar,
-    kind varchar not null,               -- full | audit_refresh | history_only
+    kind varchar not null,               -- full | history_only
     published_at timestamp not null
 )
 """

@@ -4,8 +4,9 @@ It re-verifies the run's gate itself (publish/gate.py), then, as the run plan sa
 - `full`: a new serving file with every mart and the audit schema;
 - `history_only`: the run's as-of date is older than the one serving holds: serving keeps its newer
   marts and gains this date's history rows;
-- `audit_refresh`: the plan said `skip` (serving holds marts built from the same inputs): serving's
-  audit schema is refreshed so the run shows in it.
+- nothing, when the plan said `skip`: serving already holds the marts these inputs give (built by the
+  run `audit.publication` names); the run is recorded in the warehouse's `audit.runs` as a success that
+  had nothing to publish, and serving is not copied again.
 `audit.runs` says `publishing` before the swap and `success`/published only after the rename and the
 fsync; a run killed in between is settled by the next run against what serving holds.
 """
@@ -23,7 +24,7 @@ from orchestration.control.resource import RunControlResource
 from orchestration.control.serving_state import Publication
 from orchestration.publish.gate import gate_message, refusals
 from orchestration.publish.runs import current_rule_version
-from orchestration.publish.serving import PublishedFile, refresh_audit, write_serving
+from orchestration.publish.serving import PublishedFile, refresh_history, write_serving
 from orchestration.report import write_report
 from orchestration.resources import WarehouseResource
 
@@ -38,9 +39,6 @@ def publication_of(plan: RunPlan, rule_version: str | None) -> Publication:
     """What serving will hold once this run has published."""
     now = utc_now()
     serving = plan.serving
-    if plan.mode == "skip" and serving is not None:
-        return Publication(plan.run_id, serving.as_of, serving.marts_run_id, serving.marts_fingerprint,
-                           serving.rule_version, "audit_refresh", now)
     if serving is not None and serving.as_of and plan.as_of and plan.as_of < serving.as_of:
         return Publication(plan.run_id, serving.as_of, serving.marts_run_id, serving.marts_fingerprint,
                            serving.rule_version, "history_only", now)
@@ -48,8 +46,6 @@ def publication_of(plan: RunPlan, rule_version: str | None) -> Publication:
 
 
 def _message(publication: Publication, plan: RunPlan) -> str:
-    if publication.kind == "audit_refresh":
-        return f"inputs unchanged since run {publication.marts_run_id}: marts not rebuilt, serving's audit refreshed"
     if publication.kind == "history_only":
         return (f"as-of {plan.as_of} is older than the {publication.as_of} serving holds: its history rows were "
                 f"published, the marts of {publication.as_of} kept")
@@ -71,6 +67,14 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey], expected_checks: Collec
                 audit.record_run(con, plan.run_id, status="failed", published=False, message=gate_message(failures),
                                  rule_version=rule_version)
                 raise GateFailed(description=gate_message(failures))
+            if plan.mode == "skip":
+                message = (f"inputs unchanged since run {plan.serving.marts_run_id}: serving.duckdb already holds "
+                           "its marts; nothing to publish")
+                audit.record_run(con, plan.run_id, status="success", published=False, message=message,
+                                 rule_version=plan.serving.rule_version)
+                context.log.info(message)
+                return dg.MaterializeResult(metadata={"kind": "unchanged", "marts_run_id": plan.serving.marts_run_id,
+                                                      "as_of_date": str(plan.serving.as_of)})
             publication = publication_of(plan, rule_version)
             audit.record_run(con, plan.run_id, status="publishing", rule_version=rule_version, finished=False)
         try:
@@ -115,4 +119,4 @@ def _publish(warehouse: WarehouseResource, publication: Publication) -> Publishe
     args = (warehouse.db_path, warehouse.serving_path, publication, warehouse.threads, warehouse.memory_limit)
     if publication.kind == "full":
         return write_serving(*args)
-    return refresh_audit(*args, history=publication.kind == "history_only")
+    return refresh_history(*args)

@@ -5,12 +5,11 @@ renamed over it (`os.replace`, atomic on POSIX), then the folder is fsynced. A B
 the old file open keeps reading the old inode; the next connection sees the new file. A failed or
 interrupted publish leaves the live file byte-for-byte untouched (recovery removes the temporary).
 
-Three ways to fill the new file, one swap:
+Two ways to fill the new file, one swap:
 - `full`: every table of schemas `marts` and `audit` of the working warehouse;
-- `audit_refresh`: a copy of the live file with the warehouse's `audit` schema (the marts are those
-  the run would rebuild identically: its plan said `skip`);
 - `history_only`: a copy of the live file with the warehouse's `*_history` marts and `audit` (a run
   for an as-of date older than the one serving holds adds its history, keeps the newer marts).
+(A run whose inputs equal those of the marts serving holds writes nothing: publish/assets.py.)
 
 Every way writes the same audit: the personal-data feeds' quarantined lines lose their raw text
 (feed, file, line and reason stay), this run's `audit.runs` row says it published, and
@@ -91,20 +90,19 @@ def write_serving(warehouse_db: Path, serving_path: Path, publication: Publicati
     return _swap_in(warehouse_db, serving_path, fill, threads, memory_limit)
 
 
-def refresh_audit(warehouse_db: Path, serving_path: Path, publication: Publication, threads: int = 2,
-                  memory_limit: str = "3GB", history: bool = False) -> PublishedFile:
-    """A new serving file with the live file's marts (with `history`: and the warehouse's `*_history`
-    marts) and the warehouse's audit schema, swapped in the same atomic way."""
+def refresh_history(warehouse_db: Path, serving_path: Path, publication: Publication, threads: int = 2,
+                    memory_limit: str = "3GB") -> PublishedFile:
+    """A new serving file with the live file's marts but the warehouse's `*_history` marts and audit
+    schema, swapped in the same atomic way."""
 
     def fill(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
         con.execute(f"attach '{tmp}' as srv")  # a copy of the live file: it keeps its storage version
         con.execute("drop schema if exists srv.audit cascade")
         con.execute("create schema srv.audit")
-        if history:
-            for schema, table in _tables(con, "wh", ("marts",)):
-                if table.endswith("_history"):
-                    con.execute(f'drop table if exists srv.{schema}."{table}"')
-                    _copy_table(con, schema, table)
+        for schema, table in _tables(con, "wh", ("marts",)):
+            if table.endswith("_history"):
+                con.execute(f'drop table if exists srv.{schema}."{table}"')
+                _copy_table(con, schema, table)
         _write_audit(con, publication)
 
     return _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, start_from_current=True)

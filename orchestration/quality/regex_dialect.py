@@ -22,6 +22,7 @@ matches before a newline that ends the text, RE2's does not, so the SQL form of 
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import duckdb
 
@@ -75,6 +76,13 @@ def _scan(pattern: str) -> None:
         raise _refuse(pattern, "an unterminated character class")
 
 
+@cache
+def _re2() -> duckdb.DuckDBPyConnection:
+    """One small in-memory DuckDB to compile patterns with (per process)."""
+    return duckdb.connect(":memory:", config={"threads": 1})
+
+
+@cache
 def check_common(pattern: str) -> str:
     """`pattern`, once known to mean the same to Python's `re` and to RE2; UncommonRegex otherwise."""
     _scan(pattern)
@@ -83,7 +91,7 @@ def check_common(pattern: str) -> str:
     except re.error as exc:
         raise _refuse(pattern, f"Python's re refuses it: {exc}") from exc
     try:
-        duckdb.execute("select regexp_matches('', ?)", [sql_pattern(pattern)]).fetchone()
+        _re2().execute("select regexp_matches('', ?)", [sql_pattern(pattern)]).fetchone()
     except duckdb.Error as exc:
         raise _refuse(pattern, f"RE2 refuses it: {str(exc).splitlines()[0]}") from exc
     return pattern

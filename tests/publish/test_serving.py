@@ -15,7 +15,7 @@ import pytest
 from orchestration.audit import ensure_audit_schema, record_run
 from orchestration.audit.writes import utc_now
 from orchestration.control.serving_state import Publication, read_publication
-from orchestration.publish.serving import refresh_audit, write_serving
+from orchestration.publish.serving import refresh_history, write_serving
 
 
 def pub(run_id: str = "r1", kind: str = "full", marts_run_id: str | None = None) -> Publication:
@@ -103,18 +103,6 @@ def test_serving_says_which_run_it_holds_and_that_the_run_published(tmp_path):
         assert con.execute("select status, published from audit.runs").fetchall() == [("success", True)]
 
 
-def test_audit_refresh_keeps_the_marts_and_their_run(tmp_path):
-    wh = make_warehouse(tmp_path / "warehouse.duckdb", tier="A")
-    serving = tmp_path / "serving.duckdb"
-    write_serving(wh, serving, pub("r1"))
-    make_warehouse(wh, tier="B")  # the warehouse moved on; an audit refresh must not publish its marts
-    refresh_audit(wh, serving, pub("r2", "audit_refresh", marts_run_id="r1"))
-    with duckdb.connect(str(serving), read_only=True) as con:
-        assert con.execute("select tier from marts.customer_tier").fetchone()[0] == "A"
-    publication = read_publication(serving)
-    assert (publication.run_id, publication.marts_run_id, publication.kind) == ("r2", "r1", "audit_refresh")
-
-
 def test_history_only_publish_adds_the_history_and_keeps_the_newer_marts(tmp_path):
     wh = make_warehouse(tmp_path / "warehouse.duckdb", tier="A")
     with duckdb.connect(str(wh)) as con:
@@ -124,7 +112,7 @@ def test_history_only_publish_adds_the_history_and_keeps_the_newer_marts(tmp_pat
     make_warehouse(wh, tier="B")
     with duckdb.connect(str(wh)) as con:
         con.execute("insert into marts.customer_classification_history values (date '2025-10-31')")
-    refresh_audit(wh, serving, pub("r2", "history_only", marts_run_id="r1"), history=True)
+    refresh_history(wh, serving, pub("r2", "history_only", marts_run_id="r1"))
     with duckdb.connect(str(serving), read_only=True) as con:
         assert con.execute("select tier from marts.customer_tier").fetchone()[0] == "A"
         assert con.execute("select count(*) from marts.customer_classification_history").fetchone()[0] == 2
