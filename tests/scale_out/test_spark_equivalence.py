@@ -5,7 +5,9 @@ DuckDB; then the whole dbt project built on a local Spark session over the same 
 snapshot and data tests). Every published table must equal the DuckDB build's row for row (compare.py: money
 to the cent, dates, booleans, NULLs), every dbt data test must end as it did on DuckDB, the GX suites of the
 published tables must pass and fail alike, and serving.duckdb written from the Spark tables must hold the
-customer-level marts (the big facts stay in the lake).
+customer-level marts (the big facts stay in the lake). Then the next day's delivery: an incremental run on
+DuckDB and an incremental build on Spark (insert_overwrite of the new D's history partition, the snapshot's
+second version) give the same tables again, both dates of the history included.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from orchestration.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR  # noqa: E4
 from tests.conftest import run_cli  # noqa: E402
 
 AS_OF = date(2025, 12, 31)
+NEXT_DAY = date(2026, 1, 1)
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +45,11 @@ def builds(tmp_path_factory):
     con.close()
     spark = build_on_spark(warehouse, AS_OF, run_id, log=root / "spark-build.log")
     (root / "timings.json").write_text(json.dumps(spark.seconds))
-    return warehouse, run_id, rule_version, spark
+    return warehouse, run_id, rule_version, spark, landing
 
 
 def test_every_dbt_node_ends_as_on_duckdb(builds):
-    warehouse, run_id, _, spark = builds
+    warehouse, run_id, _, spark, _ = builds
     duck_results = json.loads((DBT_PROJECT_DIR / "target" / "runs" / run_id / "run_results.json").read_text())
     duck = {r["unique_id"]: r["status"] for r in duck_results["results"]}
     assert not {n: s for n, s in spark.failed.items() if s != "warn"}, spark.failed
@@ -80,7 +83,7 @@ def test_gx_suites_of_the_published_tables_agree(builds):
 
 
 def test_serving_is_published_from_the_spark_tables(builds, tmp_path):
-    warehouse, run_id, rule_version, _ = builds
+    warehouse, run_id, rule_version, _, _ = builds
     lake = lake_dir(warehouse)
     serving = tmp_path / "serving.duckdb"
     published = publish_from_lake(warehouse / "warehouse.duckdb", lake, serving, run_id, AS_OF, rule_version)
@@ -102,3 +105,23 @@ def test_serving_is_published_from_the_spark_tables(builds, tmp_path):
     # the facts stay in the lake, readable as Parquet
     lines = duckdb.sql(f"select count(*) from {parquet_scan(lake, 'marts', 'fct_order_lines')}").fetchone()[0]
     assert lines > 1000
+
+
+def test_the_next_night_incremental_on_both_engines_gives_the_same_tables(builds):
+    warehouse, _, _, _, landing = builds
+    nextday = run_cli("demo-data", "--out", str(landing), "--next-day")
+    assert nextday.returncode == 0, nextday.stderr
+    duck = run_cli("run", "--landing", str(landing), "--warehouse", str(warehouse), "--as-of", NEXT_DAY.isoformat())
+    assert duck.returncode == 0, duck.stdout + duck.stderr
+    con = duckdb.connect(str(warehouse / "serving.duckdb"), read_only=True)
+    run_id, mode = con.execute("select r.run_id, r.mode from audit.publication as p inner join audit.runs as r "
+                               "on r.run_id = p.run_id").fetchone()
+    con.close()
+    assert mode == "incremental"
+    spark = build_on_spark(warehouse, NEXT_DAY, run_id, full_refresh=False)
+    assert not {n: s for n, s in spark.failed.items() if s != "warn"}, spark.failed
+    diffs = compare_builds(warehouse / "warehouse.duckdb", lake_dir(warehouse))
+    assert [d for d in diffs if not d.equal] == []
+    history = parquet_scan(lake_dir(warehouse), "marts", "customer_classification_history")
+    dates = duckdb.sql(f"select distinct cast(as_of_date as varchar) from {history} order by 1").fetchall()
+    assert dates == [(AS_OF.isoformat(),), (NEXT_DAY.isoformat(),)]
