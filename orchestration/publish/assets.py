@@ -22,9 +22,10 @@ from orchestration.audit.writes import utc_now
 from orchestration.control.plan import PUBLISH_ASSET_PATH, RunPlan
 from orchestration.control.resource import RunControlResource
 from orchestration.control.serving_state import Publication
+from orchestration.publish.delta import Since, since
 from orchestration.publish.gate import gate_message, refusals
 from orchestration.publish.runs import current_rule_version
-from orchestration.publish.serving import PublishedFile, refresh_history, write_serving
+from orchestration.publish.serving import PublishedFile, update_serving, write_serving
 from orchestration.report import write_report
 from orchestration.resources import WarehouseResource
 
@@ -76,9 +77,11 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey], expected_checks: Collec
                 return dg.MaterializeResult(metadata={"kind": "unchanged", "marts_run_id": plan.serving.marts_run_id,
                                                       "as_of_date": str(plan.serving.as_of)})
             publication = publication_of(plan, rule_version)
+            changed = since(con, plan.serving.marts_run_id, plan.as_of) \
+                if plan.serving and warehouse.serving_path.exists() else None
             audit.record_run(con, plan.run_id, status="publishing", rule_version=rule_version, finished=False)
         try:
-            published = _publish(warehouse, publication)
+            published = _publish(warehouse, publication, changed)
         except Exception as exc:
             with warehouse.connect() as con:
                 audit.record_run(con, plan.run_id, status="failed", published=False,
@@ -100,6 +103,7 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey], expected_checks: Collec
             "marts_run_id": publication.marts_run_id,
             "rule_version": str(publication.rule_version),
             "tables": dg.MetadataValue.md(table),
+            "changes": dg.MetadataValue.json(published.how or {"*": "copied"}),
         })
 
     # One as-of date per run, as the dbt assets (transform/assets.py): a backfill over a date range is one run
@@ -115,8 +119,10 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey], expected_checks: Collec
         )(serving_database)
 
 
-def _publish(warehouse: WarehouseResource, publication: Publication) -> PublishedFile:
-    args = (warehouse.db_path, warehouse.serving_path, publication, warehouse.threads, warehouse.memory_limit)
-    if publication.kind == "full":
-        return write_serving(*args)
-    return refresh_history(*args)
+def _publish(warehouse: WarehouseResource, publication: Publication, changed: Since | None) -> PublishedFile:
+    """What changed since serving's run when the warehouse knows it (publish/delta.py), else everything."""
+    if changed is None:
+        return write_serving(warehouse.db_path, warehouse.serving_path, publication, warehouse.threads,
+                             warehouse.memory_limit)
+    return update_serving(warehouse.db_path, warehouse.serving_path, publication, changed, warehouse.threads,
+                          warehouse.memory_limit)

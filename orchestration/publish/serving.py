@@ -6,9 +6,11 @@ the old file open keeps reading the old inode; the next connection sees the new 
 interrupted publish leaves the live file byte-for-byte untouched (recovery removes the temporary).
 
 Two ways to fill the new file, one swap:
-- `full`: every table of schemas `marts` and `audit` of the working warehouse;
-- `history_only`: a copy of the live file with the warehouse's `*_history` marts and `audit` (a run
-  for an as-of date older than the one serving holds adds its history, keeps the newer marts).
+- `write_serving`: every table of schemas `marts` and `audit` of the working warehouse (the first
+  publish, or when the warehouse no longer knows the run whose marts serving holds);
+- `update_serving`: a copy of the live file that takes what changed since the run whose marts it
+  holds (publish/delta.py) and the warehouse's `audit` schema — also for a run for an as-of date older
+  than the one serving holds (`history_only`: it adds its history and keeps the newer marts).
 (A run whose inputs equal those of the marts serving holds writes nothing: publish/assets.py.)
 
 Every way writes the same audit: the personal-data feeds' quarantined lines lose their raw text
@@ -22,13 +24,14 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from orchestration.control.serving_state import PUBLICATION_DDL, Publication
 from orchestration.feeds import PERSONAL_DATA_FEEDS
+from orchestration.publish.delta import Since, apply_changes
 
 PUBLISHED_SCHEMAS = ("marts", "audit")
 # BI drivers lag behind DuckDB releases: write a storage format every DuckDB >= 1.0 can open.
@@ -42,6 +45,7 @@ class PublishedFile:
     path: Path
     bytes: int
     tables: dict[str, int]  # "schema.table" -> rows
+    how: dict[str, str] = field(default_factory=dict)  # marts table -> how it was brought (update_serving)
 
 
 def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schemas: tuple[str, ...] = PUBLISHED_SCHEMAS
@@ -90,22 +94,22 @@ def write_serving(warehouse_db: Path, serving_path: Path, publication: Publicati
     return _swap_in(warehouse_db, serving_path, fill, threads, memory_limit)
 
 
-def refresh_history(warehouse_db: Path, serving_path: Path, publication: Publication, threads: int = 2,
-                    memory_limit: str = "3GB") -> PublishedFile:
-    """A new serving file with the live file's marts but the warehouse's `*_history` marts and audit
-    schema, swapped in the same atomic way."""
+def update_serving(warehouse_db: Path, serving_path: Path, publication: Publication, changed: Since,
+                   threads: int = 2, memory_limit: str = "3GB") -> PublishedFile:
+    """A new serving file made from a copy of the live one and what changed since (publish/delta.py),
+    with the warehouse's audit schema, swapped in the same atomic way."""
+    how: dict[str, str] = {}
 
     def fill(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
         con.execute(f"attach '{tmp}' as srv")  # a copy of the live file: it keeps its storage version
+        how.update(apply_changes(con, changed, publication.kind == "history_only",
+                                 lambda schema, table: _copy_table(con, schema, table)))
         con.execute("drop schema if exists srv.audit cascade")
         con.execute("create schema srv.audit")
-        for schema, table in _tables(con, "wh", ("marts",)):
-            if table.endswith("_history"):
-                con.execute(f'drop table if exists srv.{schema}."{table}"')
-                _copy_table(con, schema, table)
         _write_audit(con, publication)
 
-    return _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, start_from_current=True)
+    published = _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, start_from_current=True)
+    return PublishedFile(published.path, published.bytes, published.tables, how)
 
 
 def _swap_in(warehouse_db: Path, serving_path: Path, fill: Callable[[duckdb.DuckDBPyConnection, Path], None],

@@ -15,7 +15,7 @@ import pytest
 from orchestration.audit import ensure_audit_schema, record_run
 from orchestration.audit.writes import utc_now
 from orchestration.control.serving_state import Publication, read_publication
-from orchestration.publish.serving import refresh_history, write_serving
+from orchestration.publish.serving import write_serving
 
 
 def pub(run_id: str = "r1", kind: str = "full", marts_run_id: str | None = None) -> Publication:
@@ -101,21 +101,6 @@ def test_serving_says_which_run_it_holds_and_that_the_run_published(tmp_path):
     assert read_publication(serving).run_id == "r1" and read_publication(serving).kind == "full"
     with duckdb.connect(str(serving), read_only=True) as con:
         assert con.execute("select status, published from audit.runs").fetchall() == [("success", True)]
-
-
-def test_history_only_publish_adds_the_history_and_keeps_the_newer_marts(tmp_path):
-    wh = make_warehouse(tmp_path / "warehouse.duckdb", tier="A")
-    with duckdb.connect(str(wh)) as con:
-        con.execute("create table marts.customer_classification_history as select date '2025-12-31' as as_of_date")
-    serving = tmp_path / "serving.duckdb"
-    write_serving(wh, serving, pub("r1"))
-    make_warehouse(wh, tier="B")
-    with duckdb.connect(str(wh)) as con:
-        con.execute("insert into marts.customer_classification_history values (date '2025-10-31')")
-    refresh_history(wh, serving, pub("r2", "history_only", marts_run_id="r1"))
-    with duckdb.connect(str(serving), read_only=True) as con:
-        assert con.execute("select tier from marts.customer_tier").fetchone()[0] == "A"
-        assert con.execute("select count(*) from marts.customer_classification_history").fetchone()[0] == 2
 
 
 def test_quarantined_lines_of_personal_data_feeds_lose_their_text_in_serving(tmp_path):
