@@ -41,3 +41,18 @@ final as (
 
 select * from final
 {% endtest %}
+
+{#- A rules seed says who changed each rule version, when and why: every row carries
+    changed_by, changed_on and change_reason, and all rows of one rule_version (of one seed)
+    carry the same three. Failing rows: the version, and how many distinct records or rows
+    without one it has. -#}
+{% test one_change_per_rule_version(model) %}
+select
+    rule_version,
+    count(distinct changed_by || '|' || cast(changed_on as varchar) || '|' || change_reason) as change_records,
+    count(*) filter (where changed_by is null or changed_on is null or change_reason is null) as rows_without_record
+from {{ model }}
+group by rule_version
+having count(distinct changed_by || '|' || cast(changed_on as varchar) || '|' || change_reason) <> 1
+    or count(*) filter (where changed_by is null or changed_on is null or change_reason is null) > 0
+{% endtest %}
