@@ -56,3 +56,10 @@ group by rule_version
 having count(distinct changed_by || '|' || cast(changed_on as varchar) || '|' || change_reason) <> 1
     or count(*) filter (where changed_by is null or changed_on is null or change_reason is null) > 0
 {% endtest %}
+
+{#- A published rules mart holds rows of the rule version active for D (a new version needs rows in
+    every versioned rules seed). -#}
+{% test has_active_version_rows(model) %}
+select 'no row of the active rule version' as problem
+where not exists (select 1 from {{ model }} where is_active)
+{% endtest %}
