@@ -53,7 +53,10 @@ def stage(warehouse_root: Path, publication: Publication, files: dict[str, tuple
     shutil.rmtree(staged, ignore_errors=True)
     staged.mkdir(mode=0o700)
     for name, tmp in files.values():
-        os.link(tmp, staged / name)
+        try:
+            os.link(tmp, staged / name)
+        except OSError:  # a file system without hard links: a copy
+            shutil.copyfile(tmp, staged / name)
     as_of = publication.as_of.isoformat() if publication.as_of else None
     manifest = {"run_id": publication.run_id, "as_of_date": as_of,
                 "marts_run_id": publication.marts_run_id, "rule_version": publication.rule_version,
