@@ -29,7 +29,10 @@ def start_cli(landing: Path, warehouse: Path, home: Path) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
-def dbt_children(pid: int) -> list[int]:
+def dbt_children(pid: int, warehouse: Path | None = None) -> list[int]:
+    """dbt processes (children of `pid`, or any when 0) — of `warehouse` only when given: the other test worker
+    and other users' runs on the machine run dbt too."""
+    wanted = f"CW_WAREHOUSE_DIR={warehouse.resolve()}".encode() if warehouse else None
     found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -37,9 +40,10 @@ def dbt_children(pid: int) -> list[int]:
         try:
             cmdline = (proc / "cmdline").read_bytes()
             ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            environ = (proc / "environ").read_bytes().split(b"\0") if wanted and b"dbt_child.py" in cmdline else []
         except (OSError, ValueError, IndexError):
             continue
-        if b"dbt_child.py" in cmdline and (pid == 0 or ppid == pid):
+        if b"dbt_child.py" in cmdline and (pid == 0 or ppid == pid) and (wanted is None or wanted in environ):
             found.append(int(proc.name))
     return found
 
@@ -54,8 +58,8 @@ def mart_checks_started(instance: dg.DagsterInstance) -> bool:
 #: How to tell the run is in each phase (files and processes it makes; the Dagster event log for checks).
 PHASES = {
     "ingestion": lambda wh, instance: any((wh / "tmp").glob("ingest-*/*/landed.bin")),
-    "dbt": lambda wh, instance: bool(dbt_children(0)),
-    "checks": lambda wh, instance: not dbt_children(0) and mart_checks_started(instance),
+    "dbt": lambda wh, instance: bool(dbt_children(0, wh)),
+    "checks": lambda wh, instance: not dbt_children(0, wh) and mart_checks_started(instance),
     "publish": lambda wh, instance: any(wh.glob(".serving.duckdb.*.tmp")),
 }
 
@@ -83,7 +87,7 @@ def test_a_run_killed_at_any_moment_leaves_serving_whole_and_the_next_run_recove
     for phase in PHASES:
         kill_during(phase, demo_landing, warehouse, home)
         time.sleep(0.5)
-        assert dbt_children(0) == [], f"a dbt process outlived the run killed during {phase}"
+        assert dbt_children(0, warehouse) == [], f"a dbt process outlived the run killed during {phase}"
     final = run_cli("run", "--landing", str(demo_landing), "--warehouse", str(warehouse),
                     env={"DAGSTER_HOME": str(home)})
     assert final.returncode == 0, final.stdout + final.stderr
