@@ -21,7 +21,7 @@ from orchestration.control.serving_state import Publication
 
 ARCHIVE_DIR = "published"
 MANIFEST = "publication.json"
-ANALYST_ROLE = "analyst"
+ANALYST_FILE = "serving.duckdb"
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class Archive:
     @property
     def serving(self) -> Path:
         """The archived analyst file (serving.duckdb)."""
-        return self.folder / self.files[ANALYST_ROLE]
+        return self.folder / ANALYST_FILE
 
 
 def archive_root(warehouse_root: Path) -> Path:
@@ -107,8 +107,7 @@ def prune(warehouse_root: Path, keep: int) -> list[Path]:
 
 def for_as_of(warehouse_root: Path, as_of: date) -> Archive | None:
     """The newest archive whose marts are those of `as_of` (with an analyst file)."""
-    matching = [a for a in archives(warehouse_root) if a.as_of == as_of and ANALYST_ROLE in a.files
-                and a.serving.exists()]
+    matching = [a for a in archives(warehouse_root) if a.as_of == as_of and a.serving.exists()]
     return matching[-1] if matching else None
 
 

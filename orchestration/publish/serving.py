@@ -169,7 +169,7 @@ def _swap_in(warehouse_db: Path, serving_path: Path, fill: Callable[[duckdb.Duck
             os.chmod(path, targets.file_mode)
             _fsync(path)
         if targets.keep_archives > 0:
-            analyst = next((r.name for r in targets.roles if r.is_analyst), archive.ANALYST_ROLE)
+            analyst = next((r.name for r in targets.roles if r.is_analyst), "analyst")
             files = {analyst: (serving_path.name, tmp), **{r.name: (path.name, tmps[r.name]) for r, path in others}}
             staged = archive.stage(folder, publication, files)
         for role, path in others:
