@@ -120,3 +120,22 @@ def test_quarantined_lines_of_personal_data_feeds_lose_their_text_in_serving(tmp
     with duckdb.connect(str(wh), read_only=True) as con:  # the text stays in the working warehouse
         assert con.execute("select count(*) from audit.quarantine where raw_record like '%13812345678%'"
                            ).fetchone()[0] == 1
+
+
+def test_every_table_and_column_keeps_its_description_as_a_comment(tmp_path):
+    wh = make_warehouse(tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(wh)) as con:  # as dbt's persist_docs leaves them
+        con.execute("comment on table marts.customer_tier is 'Tier A/B/C per customer'")
+        con.execute("comment on column marts.customer_tier.tier is 'A, B or C'")
+        con.execute("comment on column marts.customer_tier.customer_key is 'the customer'")
+    serving = write_serving(wh, tmp_path / "serving.duckdb", pub()).path
+    with duckdb.connect(str(serving), read_only=True) as con:
+        assert con.execute("select comment from duckdb_tables() where table_name = 'customer_tier'").fetchone() == (
+            "Tier A/B/C per customer",)
+        assert dict(con.execute("select column_name, comment from duckdb_columns() where table_name = "
+                                "'customer_tier'").fetchall()) == {"customer_key": "the customer", "tier": "A, B or C"}
+        bare = con.execute("select table_name, column_name from duckdb_columns() where schema_name = 'audit' "
+                           "and coalesce(comment, '') = ''").fetchall()
+        assert not bare  # the audit schema's own descriptions (audit/descriptions.py)
+        assert con.execute("select count(*) from duckdb_tables() where schema_name = 'audit' and "
+                           "coalesce(comment, '') = ''").fetchone()[0] == 0
