@@ -8,7 +8,7 @@ LANDING ?= $(or $(CW_LANDING_DIR),data/landing)
 WAREHOUSE ?= $(or $(CW_WAREHOUSE_DIR),data/warehouse)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run demo test test-fast browser lint ui docs bench lock clean install-scale-out scale-out-system test-scale-out
+.PHONY: install run demo test test-fast browser bi-cli lint ui docs bench lock clean install-scale-out scale-out-system test-scale-out
 
 install: $(STAMP)
 
@@ -39,8 +39,17 @@ browser:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
 		|| echo "chromium not installed: the browser test will be skipped"; }
 
-test: $(STAMP) browser
-	$(PY) -m pytest -q
+# DuckDB's own CLI (PyPI's duckdb-cli, an older 1.x than the writer's) for BI users and the CLI test.
+BI_CLI_VERSION := 1.4.4.post2
+bi-cli: $(STAMP)
+	@test -x .cache/duckdb-cli-$(BI_CLI_VERSION)/bin/duckdb || { $(VENV)/bin/uv venv --quiet --python $(PY) \
+		.cache/duckdb-cli-$(BI_CLI_VERSION) && $(VENV)/bin/uv pip install --quiet --python \
+		.cache/duckdb-cli-$(BI_CLI_VERSION)/bin/python duckdb-cli==$(BI_CLI_VERSION); } \
+		|| echo "duckdb-cli not installed: the CLI test will be skipped"
+	@echo "DuckDB CLI: .cache/duckdb-cli-$(BI_CLI_VERSION)/bin/duckdb -readonly $(WAREHOUSE)/serving.duckdb"
+
+test: $(STAMP) browser bi-cli
+	$(PY) -m pytest -q -n 2
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow and not compat and not browser"

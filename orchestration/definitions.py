@@ -60,7 +60,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         dg.Definitions(assets=ingest_assets, asset_checks=checks),
         transform,
         dg.Definitions(assets=[build_publish_asset(published, expected_checks(published, [*dbt_models, *checks]),
-                                                   partitions)]),
+                                                   partitions, settings.publishing)]),
         build_automation_defs(job, settings.catchup_days, settings.first_as_of),
         dg.Definitions(jobs=[job], resources=resources_from_settings(settings), executor=dg.in_process_executor),
     )

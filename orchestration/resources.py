@@ -21,7 +21,8 @@ from orchestration.audit import ensure_audit_schema
 
 #: The working warehouse (warehouse.duckdb, the raw zone, work folders, logs) holds the raw text of the
 #: personal-data feeds: readable by its owner only. The warehouse folder itself can be traversed but not
-#: listed by others, so that BI users can open serving.duckdb and report.html (published 0644) by path.
+#: listed by others, so that BI users can open report.html (0644) and the serving files (0600 unless
+#: CW_SERVING_FILE_MODE says otherwise, e.g. 0640 for a BI group) by path.
 PRIVATE_DIR_MODE = 0o700
 WAREHOUSE_DIR_MODE = 0o711
 PRIVATE_FILE_MODE = 0o600

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -19,12 +19,25 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 _TRUE = ("1", "true", "yes")
 #: Variables holding secrets: never passed to a subprocess (dbt) nor logged.
 SECRET_VARIABLES = ("CW_ALERT_WEBHOOK",)
+#: `CW_SERVING_KEY_<ROLE>`: the DuckDB encryption key of a role's serving file (publications.yml); secrets too.
+SERVING_KEY_PREFIX = "CW_SERVING_KEY_"
+PUBLICATIONS_FILE = Path(__file__).resolve().parent / "publish" / "publications.yml"
+
+
+def is_secret(name: str) -> bool:
+    return name in SECRET_VARIABLES or name.startswith(SERVING_KEY_PREFIX)
+
+
+def secret_names(env: Mapping[str, str] | None = None) -> list[str]:
+    """The secret variables set in `env` (the fixed names and every serving key)."""
+    env = os.environ if env is None else env
+    return sorted({*SECRET_VARIABLES, *(k for k in env if is_secret(k))})
 
 
 def environ_without_secrets(env: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for a subprocess (dbt): everything but the secrets."""
     env = os.environ if env is None else env
-    return {k: v for k, v in env.items() if k not in SECRET_VARIABLES}
+    return {k: v for k, v in env.items() if not is_secret(k)}
 
 
 def _float(env: Mapping[str, str], name: str) -> float | None:
@@ -38,6 +51,30 @@ class Gates:
 
     quarantine_max_share: float = 0.05  # a file quarantining more than this share of rows fails its check
     snapshot_min_share: float = 0.8  # a new snapshot with fewer rows than this share of the one before fails
+
+
+@dataclass(frozen=True)
+class Publishing:
+    """How the publish step writes the serving files. Fixed by the code location's settings (not run config),
+    like the gates; the keys are secrets (never shown in a repr, never passed to dbt)."""
+
+    publications_file: Path = PUBLICATIONS_FILE  # which tables and columns each role's file holds
+    file_mode: int = 0o600  # every serving file (the analyst's serving.duckdb too): readable by its owner only
+    keep_published: int = 30  # archives of the last N published files under <warehouse>/published/<run id>/
+    keys: Mapping[str, str] = field(default_factory=dict, repr=False)  # role -> DuckDB encryption key
+
+
+def _publishing(env: Mapping[str, str]) -> Publishing:
+    mode = env.get("CW_SERVING_FILE_MODE") or None
+    keep = env.get("CW_PUBLISHED_KEEP") or None
+    keys = {k.removeprefix(SERVING_KEY_PREFIX).lower(): v for k, v in env.items()
+            if k.startswith(SERVING_KEY_PREFIX) and v}
+    return Publishing(
+        publications_file=Path(env.get("CW_PUBLICATIONS_FILE") or PUBLICATIONS_FILE),
+        file_mode=int(mode, 8) if mode else Publishing.file_mode,
+        keep_published=int(keep) if keep is not None else Publishing.keep_published,
+        keys=keys,
+    )
 
 
 @dataclass(frozen=True)
@@ -56,6 +93,7 @@ class Settings:
     lock_wait_seconds: float | None = None  # None: 0 for the CLI, 30 min for runs launched by Dagster
     first_as_of: date = date(2015, 1, 1)  # the first daily partition
     catchup_days: int = 7  # the schedule catches up unpublished nights this far back
+    publishing: Publishing = Publishing()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -78,6 +116,7 @@ class Settings:
             lock_wait_seconds=_float(env, "CW_LOCK_WAIT_SECONDS"),
             first_as_of=date.fromisoformat(first) if first else cls.first_as_of,
             catchup_days=int(env.get("CW_CATCHUP_DAYS") or cls.catchup_days),
+            publishing=_publishing(env),
         )
 
     def override(self, **changes) -> Settings:

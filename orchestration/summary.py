@@ -112,26 +112,6 @@ def _records(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple:
     return files, rejected, quarantine_sample, failures, warnings, run
 
 
-def _records(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple:
-    try:
-        files = con.execute(
-            "select feed, status, count(*), sum(rows_loaded), sum(rows_quarantined) from audit.load_log "
-            "where run_id = ? group by all order by 1, 2", [run_id]).fetchall()
-        rejected = con.execute("select feed, path, reason from audit.load_log where run_id = ? and "
-                               "status = 'rejected' order by path", [run_id]).fetchall()
-        quarantine_sample = con.execute(
-            "select file, line_number, reason from audit.quarantine where run_id = ? order by file, line_number "
-            f"limit {MAX_LISTED}", [run_id]).fetchall()
-        failures = failed_blocking_checks(con, run_id)
-        warnings = con.execute("select asset, check_name, observed from audit.check_results where run_id = ? "
-                               "and severity = 'warn' and not passed order by 1, 2", [run_id]).fetchall()
-        run = con.execute("select status, published, as_of_date, rule_version, message, mode from audit.runs "
-                          "where run_id = ?", [run_id]).fetchone()
-    except duckdb.CatalogException:  # the run stopped before the audit tables existed
-        return [], [], [], [], [], None
-    return files, rejected, quarantine_sample, failures, warnings, run
-
-
 def _print(run_id, seconds, run, files, rejected, not_read, quarantine_sample, warnings) -> None:
     print(f"run {run_id}  ({seconds:.1f}s)" + (f"  as-of {run[2]}, mode {run[5]}" if run else ""))
     if not files:

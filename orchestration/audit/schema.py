@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import duckdb
 
+from orchestration.audit.descriptions import comment_statements
+
 AUDIT_DDL = """
 create schema if not exists audit;
 
@@ -66,6 +68,7 @@ create table if not exists audit.runs (
 alter table audit.runs add column if not exists trigger varchar;         -- cli | schedule | sensor | backfill | ui
 alter table audit.runs add column if not exists mode varchar;            -- skip | incremental | full | ingest_only
 alter table audit.runs add column if not exists gate_overrides varchar;  -- e.g. accept_snapshot_shrink
+alter table audit.runs add column if not exists code_version varchar;    -- git:<commit>[+dirty] | fingerprint:<fp>
 
 -- The run plan (orchestration/control/plan.py), fixed once at the start of every run: what the
 -- marts of the run are a function of, and how the run builds them.
@@ -103,5 +106,22 @@ create table if not exists audit.accepted_shrinks (
 
 
 def ensure_audit_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the audit schema and tables when missing, upgrade older ones (idempotent)."""
+    """Create the audit schema and tables when missing, upgrade older ones, and keep their descriptions as
+    DuckDB comments (audit/descriptions.py; only what differs is written) (idempotent)."""
     con.execute(AUDIT_DDL)
+    comment_audit_tables(con)
+
+
+def comment_audit_tables(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> None:
+    """The descriptions of audit/descriptions.py on the audit tables of `catalog` (default: the current one)."""
+    catalog = catalog or con.execute("select current_database()").fetchone()[0]
+    existing: dict[tuple[str, str], str | None] = {}
+    for table, comment in con.execute("select table_name, comment from duckdb_tables() where database_name = ? "
+                                      "and schema_name = 'audit'", [catalog]).fetchall():
+        existing[(table, "")] = comment
+    for table, column, comment in con.execute(
+            "select table_name, column_name, comment from duckdb_columns() where database_name = ? "
+            "and schema_name = 'audit'", [catalog]).fetchall():
+        existing[(table, column)] = comment
+    for statement in comment_statements(catalog, existing):
+        con.execute(statement)

@@ -69,15 +69,15 @@ def record_check_result(con: duckdb.DuckDBPyConnection, *, run_id: str, asset: s
 def record_run(con: duckdb.DuckDBPyConnection, run_id: str, *, status: str, as_of: date | None = None,
                rule_version: str | None = None, published: bool | None = None, message: str | None = None,
                started_at: datetime | None = None, finished: bool = True, trigger: str | None = None,
-               mode: str | None = None, gate_overrides: str | None = None) -> None:
+               mode: str | None = None, gate_overrides: str | None = None, code_version: str | None = None) -> None:
     """Insert or update the run's `audit.runs` row. Status: started | publishing | success | failed |
     interrupted. A value left None keeps what the row holds."""
     con.execute(
         """
         insert into audit.runs (run_id, as_of_date, started_at, finished_at, status, rule_version, published, message,
-                                trigger, mode, gate_overrides)
+                                trigger, mode, gate_overrides, code_version)
         values ($run_id, $as_of, coalesce($started_at, $now), $finished_at, $status, $rule_version,
-                coalesce($published, false), $message, $trigger, $mode, $gate_overrides)
+                coalesce($published, false), $message, $trigger, $mode, $gate_overrides, $code_version)
         on conflict (run_id) do update set
             as_of_date = coalesce(excluded.as_of_date, runs.as_of_date),
             finished_at = excluded.finished_at,
@@ -87,19 +87,21 @@ def record_run(con: duckdb.DuckDBPyConnection, run_id: str, *, status: str, as_o
             message = coalesce(excluded.message, runs.message),
             trigger = coalesce(excluded.trigger, runs.trigger),
             mode = coalesce(excluded.mode, runs.mode),
-            gate_overrides = coalesce(excluded.gate_overrides, runs.gate_overrides)
+            gate_overrides = coalesce(excluded.gate_overrides, runs.gate_overrides),
+            code_version = coalesce(excluded.code_version, runs.code_version)
         """,
         {"run_id": run_id, "as_of": as_of, "started_at": started_at, "now": utc_now(),
          "finished_at": utc_now() if finished else None, "status": status, "rule_version": rule_version,
          "published": published, "message": message, "trigger": trigger, "mode": mode,
-         "gate_overrides": gate_overrides},
+         "gate_overrides": gate_overrides, "code_version": code_version},
     )
 
 
 def record_plan(con: duckdb.DuckDBPyConnection, *, run_id: str, inputs_fingerprint: str, as_of: date | None,
                 raw_files: int, code_fingerprint: str, dbt_fingerprint: str, trigger: str, mode: str,
                 mode_reason: str, landing_files: int, landing_fingerprint: str, settle_seconds: int,
-                serving_run_id: str | None, started_at: datetime | None, gate_overrides: str | None) -> None:
+                serving_run_id: str | None, started_at: datetime | None, gate_overrides: str | None,
+                code_version: str | None = None) -> None:
     """The run plan (`audit.run_inputs`) and the run's `started` row (`audit.runs`), together."""
     con.execute("begin transaction")
     try:
@@ -114,7 +116,8 @@ def record_plan(con: duckdb.DuckDBPyConnection, *, run_id: str, inputs_fingerpri
              mode == "full", trigger, mode, mode_reason, landing_files, landing_fingerprint, settle_seconds,
              serving_run_id])
         record_run(con, run_id, status="started", as_of=as_of, started_at=started_at, finished=False,
-                   trigger=trigger, mode=mode, gate_overrides=gate_overrides, published=False)
+                   trigger=trigger, mode=mode, gate_overrides=gate_overrides, published=False,
+                   code_version=code_version)
         con.execute("commit")
     except Exception:
         con.execute("rollback")

@@ -9,6 +9,8 @@ byte: its plan says `skip` (control/plan.py).
 from __future__ import annotations
 
 import hashlib
+import shutil
+import subprocess
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -62,3 +64,27 @@ def landing_fingerprint(files: Iterable[LandedFile]) -> str:
 
 def inputs_fingerprint(landing: str, as_of: str, code: str) -> str:
     return hashlib.sha256(f"{landing}\n{as_of}\n{code}".encode()).hexdigest()
+
+
+@cache
+def git_commit(root: Path = PROJECT_ROOT) -> str | None:
+    """`<commit>` (`<commit>+dirty` when tracked files differ from it) when `root` is a git work tree and git is
+    installed; None otherwise (an installed copy without .git, no git on the machine): nothing requires git."""
+    git = shutil.which("git")
+    if git is None or not (root / ".git").exists():
+        return None
+    try:
+        head = subprocess.run([git, "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                              timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run([git, "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=30, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{head}+dirty" if dirty else head or None
+
+
+def code_version(code: str, root: Path = PROJECT_ROOT) -> str:
+    """What audit.runs records as the code a run ran: `git:<commit>[+dirty]`, else `fingerprint:<code fingerprint>`
+    (the fingerprint of audit.run_inputs, which names the code exactly either way)."""
+    commit = git_commit(root)
+    return f"git:{commit}" if commit else f"fingerprint:{code}"

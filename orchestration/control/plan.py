@@ -22,6 +22,7 @@ import duckdb
 
 from orchestration.control.fingerprint import (
     code_fingerprint,
+    code_version,
     dbt_code_fingerprint,
     inputs_fingerprint,
     landing_fingerprint,
@@ -80,6 +81,7 @@ class RunPlan:
     mode: Mode
     mode_reason: str
     serving: Publication | None  # what serving held when the run started
+    code_version: str = ""  # git:<commit>[+dirty] or fingerprint:<code fingerprint> (audit.runs)
 
     @property
     def builds_marts(self) -> bool:
@@ -130,7 +132,7 @@ def make_plan(con: duckdb.DuckDBPyConnection, *, run_id: str, trigger: Trigger, 
     serving = read_publication(serving_path)
     mode, reason = _mode(con, run_id, as_of, fingerprint, dbt_code, serving, rebuild)
     return RunPlan(run_id, trigger, as_of, settle_seconds, rebuild, accept_snapshot_shrink, len(files), landing, code,
-                   dbt_code, fingerprint, raw_files, mode, reason, serving)
+                   dbt_code, fingerprint, raw_files, mode, reason, serving, code_version(code))
 
 
 def _mode(con: duckdb.DuckDBPyConnection, run_id: str, as_of: date | None, fingerprint: str, dbt_code: str,

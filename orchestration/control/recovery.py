@@ -3,9 +3,10 @@
 Runs start under the warehouse lock, so any run still `started` or `publishing` in `audit.runs` is
 dead. Its row is settled against what serving actually holds (a run killed after the swap did
 publish; one killed before did not), its Dagster run is marked failed when it is still `STARTED`,
-and what it left behind is removed: temporary serving files, work folders, half-written raw files,
-and raw-zone Parquet files without a `load_log` row (written, then killed before the row committed:
-the landed file is loaded again).
+and what it left behind is removed: temporary serving files (every role's), work folders,
+half-written raw files, and raw-zone Parquet files without a `load_log` row (written, then killed
+before the row committed: the landed file is loaded again). A staged archive of published files is
+finished when its run's files are live, removed otherwise.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import duckdb
 
 from orchestration import audit
 from orchestration.control.serving_state import read_publication
+from orchestration.publish import archive
 
 LIVE_STATUSES = ("started", "publishing")
 
@@ -51,6 +53,7 @@ def recover(con: duckdb.DuckDBPyConnection, *, run_id: str, warehouse_root: Path
             found.runs.append(f"run {dead} was interrupted while {status}: serving.duckdb was not changed by it")
         _fail_dagster_run(instance, dead, run_id)
     found.removed += _remove_leftovers(con, Path(warehouse_root), Path(serving_path))
+    found.runs += archive.settle_staged(Path(serving_path).parent, publication.run_id if publication else None)
     return found
 
 
@@ -65,7 +68,7 @@ def _fail_dagster_run(instance: dg.DagsterInstance | None, dead: str, by: str) -
 
 def _remove_leftovers(con: duckdb.DuckDBPyConnection, root: Path, serving_path: Path) -> list[str]:
     removed: list[str] = []
-    for tmp in serving_path.parent.glob(f".{serving_path.name}.*.tmp"):
+    for tmp in serving_path.parent.glob(".*.duckdb.*.tmp"):  # the publish step's (publish/serving.py `_tmp_name`)
         tmp.unlink(missing_ok=True)
         removed.append(str(tmp))
     for tmp in root.glob(".report*.tmp"):

@@ -43,5 +43,6 @@ def start_run(warehouse: WarehouseResource, landing: LandingResource, *, run_id:
                           mode_reason=plan.mode_reason, landing_files=plan.landing_files,
                           landing_fingerprint=plan.landing_fingerprint, settle_seconds=int(plan.settle_seconds),
                           serving_run_id=plan.serving.run_id if plan.serving else None,
-                          started_at=started_at, gate_overrides=plan.gate_overrides)
+                          started_at=started_at, gate_overrides=plan.gate_overrides,
+                          code_version=plan.code_version)
     return plan, recovered

@@ -189,3 +189,33 @@ def rules(warehouse: duckdb.DuckDBPyConnection, rule_version: str | None) -> dic
         out[table] = rows(warehouse, f'select * from rules."{table}" {where} limit {RULE_ROW_LIMIT + 1}',
                           [rule_version] if versioned else [])
     return out
+
+
+#: the rules marts serving publishes (models/marts/rules), in the order explain shows them
+PUBLISHED_RULES = ("classification_rules", "rfm_cut_points", "industry_expected_needs", "service_levels",
+                   "service_playbook")
+RULE_CHANGE_COLUMNS = ("changed_by", "changed_on", "change_reason", "is_active", "as_of_date")
+
+
+def published_rules(serving: duckdb.DuckDBPyConnection, rule_version: str | None) -> dict[str, Rows]:
+    """The published rules marts of `serving` (as in force when it was published), restricted to the version
+    applied; {} for a file published before they were."""
+    out: dict[str, Rows] = {}
+    for table in PUBLISHED_RULES:
+        try:
+            found = rows(serving, f'select * exclude ({", ".join(RULE_CHANGE_COLUMNS)}) from marts."{table}" '
+                                  f"where rule_version = ? limit {RULE_ROW_LIMIT + 1}", [rule_version])
+        except duckdb.Error:
+            return {}
+        out[table] = found
+    return out
+
+
+def rule_change(serving: duckdb.DuckDBPyConnection, rule_version: str | None) -> dict[str, Any] | None:
+    """Who changed the rule version, when and why (marts.classification_rules), None when not published."""
+    try:
+        return one(serving, "select any_value(changed_by) as changed_by, any_value(changed_on) as changed_on, "
+                            "any_value(change_reason) as change_reason from marts.classification_rules "
+                            "where rule_version = ? having count(*) > 0", [rule_version])
+    except duckdb.Error:
+        return None

@@ -7,6 +7,8 @@ It re-verifies the run's gate itself (publish/gate.py), then, as the run plan sa
 - nothing, when the plan said `skip`: serving already holds the marts these inputs give (built by the
   run `audit.publication` names); the run is recorded in the warehouse's `audit.runs` as a success that
   had nothing to publish, and serving is not copied again.
+Every role's file of `publications.yml` (publish/roles.py) is written in the same publish, through the same
+gate and swap, and the new files are archived under `published/<run id>/` (publish/archive.py).
 `audit.runs` says `publishing` before the swap and `success`/published only after the rename and the
 fsync; a run killed in between is settled by the next run against what serving holds.
 """
@@ -22,11 +24,14 @@ from orchestration.audit.writes import utc_now
 from orchestration.control.plan import PUBLISH_ASSET_PATH, RunPlan
 from orchestration.control.resource import RunControlResource
 from orchestration.control.serving_state import Publication
+from orchestration.publish.delta import Since, since
 from orchestration.publish.gate import gate_message, refusals
+from orchestration.publish.roles import load_publications
 from orchestration.publish.runs import current_rule_version
-from orchestration.publish.serving import PublishedFile, refresh_history, write_serving
+from orchestration.publish.serving import PublishedFile, Targets, update_serving, write_serving
 from orchestration.report import write_report
 from orchestration.resources import WarehouseResource
+from orchestration.settings import Publishing
 
 SERVING_KEY = dg.AssetKey(list(PUBLISH_ASSET_PATH))
 
@@ -53,9 +58,14 @@ def _message(publication: Publication, plan: RunPlan) -> str:
 
 
 def build_publish_asset(upstream: Sequence[dg.AssetKey], expected_checks: Collection[tuple[str, str]],
-                        partitions_def: dg.PartitionsDefinition | None = None) -> dg.AssetsDefinition:
+                        partitions_def: dg.PartitionsDefinition | None = None,
+                        publishing: Publishing | None = None) -> dg.AssetsDefinition:
     """`expected_checks`: (asset, check name) of every check on the published tables (the gate wants a
-    result of each in the run)."""
+    result of each in the run). `publishing`: the roles' files, their mode, keys and archives (settings of the
+    code location, like the gates: not run config)."""
+    publishing = publishing or Publishing()
+    targets = Targets(load_publications(publishing.publications_file), publishing.file_mode, publishing.keys,
+                      publishing.keep_published)
 
     def serving_database(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                          run_control: RunControlResource) -> dg.MaterializeResult:
@@ -76,9 +86,11 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey], expected_checks: Collec
                 return dg.MaterializeResult(metadata={"kind": "unchanged", "marts_run_id": plan.serving.marts_run_id,
                                                       "as_of_date": str(plan.serving.as_of)})
             publication = publication_of(plan, rule_version)
+            changed = since(con, plan.serving.marts_run_id, plan.as_of) \
+                if plan.serving and warehouse.serving_path.exists() else None
             audit.record_run(con, plan.run_id, status="publishing", rule_version=rule_version, finished=False)
         try:
-            published = _publish(warehouse, publication)
+            published = _publish(warehouse, publication, changed, targets)
         except Exception as exc:
             with warehouse.connect() as con:
                 audit.record_run(con, plan.run_id, status="failed", published=False,
@@ -91,15 +103,20 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey], expected_checks: Collec
         context.log.info(f"{message}: {published.path} ({published.bytes:,} bytes) and {report}")
         table = "\n".join(["| table | rows |", "| --- | ---: |"]
                           + [f"| {name} | {rows:,} |" for name, rows in published.tables.items()])
+        files = "\n".join(["| role | file | tables |", "| --- | --- | ---: |"]
+                          + [f"| {role} | {f.path.name} | {len(f.tables)} |" for role, f in published.roles.items()])
         return dg.MaterializeResult(metadata={
             "path": dg.MetadataValue.path(str(published.path)),
             "bytes": published.bytes,
+            "role_files": dg.MetadataValue.md(files),
+            "archive": dg.MetadataValue.path(str(published.archive)) if published.archive else "not archived",
             "report": dg.MetadataValue.path(str(report)),
             "kind": publication.kind,
             "as_of_date": str(publication.as_of),
             "marts_run_id": publication.marts_run_id,
             "rule_version": str(publication.rule_version),
             "tables": dg.MetadataValue.md(table),
+            "changes": dg.MetadataValue.json(published.how or {"*": "copied"}),
         })
 
     # One as-of date per run, as the dbt assets (transform/assets.py): a backfill over a date range is one run
@@ -110,13 +127,16 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey], expected_checks: Collec
             key=SERVING_KEY, deps=list(upstream), group_name="publish", kinds={"duckdb"}, owners=["team:data-platform"],
             partitions_def=partitions_def,
             backfill_policy=dg.BackfillPolicy.multi_run(1) if partitions_def else None,
-            description="serving.duckdb (schemas marts, audit) for BI tools: replaced atomically, and only when the "
-                        "run built every mart and every blocking check of the run passed.",
+            description="serving.duckdb (schemas marts, audit) and every role's file of publications.yml for BI "
+                        "tools: replaced atomically, and only when the run built every mart and every blocking check "
+                        "of the run passed; archived under published/<run id>/.",
         )(serving_database)
 
 
-def _publish(warehouse: WarehouseResource, publication: Publication) -> PublishedFile:
-    args = (warehouse.db_path, warehouse.serving_path, publication, warehouse.threads, warehouse.memory_limit)
-    if publication.kind == "full":
-        return write_serving(*args)
-    return refresh_history(*args)
+def _publish(warehouse: WarehouseResource, publication: Publication, changed: Since | None,
+             targets: Targets) -> PublishedFile:
+    """What changed since serving's run when the warehouse knows it (publish/delta.py), else everything."""
+    args = (warehouse.db_path, warehouse.serving_path, publication)
+    if changed is None:
+        return write_serving(*args, warehouse.threads, warehouse.memory_limit, targets=targets)
+    return update_serving(*args, changed, warehouse.threads, warehouse.memory_limit, targets=targets)

@@ -6,14 +6,22 @@ the old file open keeps reading the old inode; the next connection sees the new 
 interrupted publish leaves the live file byte-for-byte untouched (recovery removes the temporary).
 
 Two ways to fill the new file, one swap:
-- `full`: every table of schemas `marts` and `audit` of the working warehouse;
-- `history_only`: a copy of the live file with the warehouse's `*_history` marts and `audit` (a run
-  for an as-of date older than the one serving holds adds its history, keeps the newer marts).
+- `write_serving`: every table of schemas `marts` and `audit` of the working warehouse (the first
+  publish, or when the warehouse no longer knows the run whose marts serving holds);
+- `update_serving`: a copy of the live file that takes what changed since the run whose marts it
+  holds (publish/delta.py) and the warehouse's `audit` schema — also for a run for an as-of date older
+  than the one serving holds (`history_only`: it adds its history and keeps the newer marts).
 (A run whose inputs equal those of the marts serving holds writes nothing: publish/assets.py.)
 
 Every way writes the same audit: the personal-data feeds' quarantined lines lose their raw text
 (feed, file, line and reason stay), this run's `audit.runs` row says it published, and
 `audit.publication` records which run the file holds (control/serving_state.py).
+
+Every table and column keeps its description as a DuckDB comment (publish/comments.py). With
+`Targets`, the same publish also writes every other role's file (publish/roles.py: a projection of
+the new analyst file) and archives the new files (publish/archive.py): all files are complete and
+fsynced before the first rename; the analyst file, whose `audit.publication` says the run published,
+is renamed last.
 """
 
 from __future__ import annotations
@@ -21,20 +29,36 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from orchestration.audit.schema import comment_audit_tables
 from orchestration.control.serving_state import PUBLICATION_DDL, Publication
 from orchestration.feeds import PERSONAL_DATA_FEEDS
+from orchestration.publish import archive
+from orchestration.publish.comments import copy_comments
+from orchestration.publish.delta import Since, apply_changes
+from orchestration.publish.roles import RoleSpec, check_keys, write_role_file
 
 PUBLISHED_SCHEMAS = ("marts", "audit")
 # BI drivers lag behind DuckDB releases: write a storage format every DuckDB >= 1.0 can open.
 STORAGE_VERSION = "v1.0.0"
-#: Readers of serving.duckdb: the owner writes, everybody may read (the warehouse itself is private).
-SERVING_MODE = 0o644
+#: Serving files are their owner's only unless configured otherwise (CW_SERVING_FILE_MODE).
+SERVING_MODE = 0o600
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What one publish writes beside the analyst file: the other roles' files (publications.yml), their
+    mode, the roles' encryption keys, and how many archives to keep (0: none)."""
+
+    roles: tuple[RoleSpec, ...] = ()
+    file_mode: int = SERVING_MODE
+    keys: Mapping[str, str] = field(default_factory=dict, repr=False)
+    keep_archives: int = 0
 
 
 @dataclass(frozen=True)
@@ -42,6 +66,9 @@ class PublishedFile:
     path: Path
     bytes: int
     tables: dict[str, int]  # "schema.table" -> rows
+    roles: dict[str, PublishedFile] = field(default_factory=dict)  # the other roles' files
+    archive: Path | None = None  # published/<run id>/ when archived
+    how: dict[str, str] = field(default_factory=dict)  # marts table -> how it was brought (update_serving)
 
 
 def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schemas: tuple[str, ...] = PUBLISHED_SCHEMAS
@@ -59,6 +86,7 @@ def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None
         source = (f"(select * replace (case when feed in ({feeds}) then null else raw_record end as raw_record) "
                   f"from {source})")
     con.execute(f'create table srv.{schema}."{table}" as select * from {source}')
+    copy_comments(con, "wh", "srv", schema, table)
 
 
 def _write_audit(con: duckdb.DuckDBPyConnection, publication: Publication) -> None:
@@ -73,10 +101,11 @@ def _write_audit(con: duckdb.DuckDBPyConnection, publication: Publication) -> No
     con.execute("insert into srv.audit.publication values (?, ?, ?, ?, ?, ?, ?)",
                 [publication.run_id, publication.as_of, publication.marts_run_id, publication.marts_fingerprint,
                  publication.rule_version, publication.kind, publication.published_at])
+    comment_audit_tables(con, "srv")  # the descriptions of the tables written here (publication)
 
 
 def write_serving(warehouse_db: Path, serving_path: Path, publication: Publication, threads: int = 2,
-                  memory_limit: str = "3GB") -> PublishedFile:
+                  memory_limit: str = "3GB", targets: Targets = Targets()) -> PublishedFile:
     """Copy marts + audit of `warehouse_db` into a new file and rename it over `serving_path`."""
 
     def fill(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
@@ -87,34 +116,44 @@ def write_serving(warehouse_db: Path, serving_path: Path, publication: Publicati
             _copy_table(con, schema, table)
         _write_audit(con, publication)
 
-    return _swap_in(warehouse_db, serving_path, fill, threads, memory_limit)
+    return _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, publication, targets)
 
 
-def refresh_history(warehouse_db: Path, serving_path: Path, publication: Publication, threads: int = 2,
-                    memory_limit: str = "3GB") -> PublishedFile:
-    """A new serving file with the live file's marts but the warehouse's `*_history` marts and audit
-    schema, swapped in the same atomic way."""
+def update_serving(warehouse_db: Path, serving_path: Path, publication: Publication, changed: Since,
+                   threads: int = 2, memory_limit: str = "3GB", targets: Targets = Targets()) -> PublishedFile:
+    """A new serving file made from a copy of the live one and what changed since (publish/delta.py),
+    with the warehouse's audit schema, swapped in the same atomic way."""
+    how: dict[str, str] = {}
 
     def fill(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
         con.execute(f"attach '{tmp}' as srv")  # a copy of the live file: it keeps its storage version
+        how.update(apply_changes(con, changed, publication.kind == "history_only",
+                                 lambda schema, table: _copy_table(con, schema, table)))
+        for schema, table in _tables(con, "srv", ("marts",)):  # descriptions edited in the dbt docs
+            copy_comments(con, "wh", "srv", schema, table)
         con.execute("drop schema if exists srv.audit cascade")
         con.execute("create schema srv.audit")
-        for schema, table in _tables(con, "wh", ("marts",)):
-            if table.endswith("_history"):
-                con.execute(f'drop table if exists srv.{schema}."{table}"')
-                _copy_table(con, schema, table)
         _write_audit(con, publication)
 
-    return _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, start_from_current=True)
+    published = _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, publication, targets,
+                         start_from_current=True)
+    return PublishedFile(published.path, published.bytes, published.tables, published.roles, published.archive, how)
 
 
 def _swap_in(warehouse_db: Path, serving_path: Path, fill: Callable[[duckdb.DuckDBPyConnection, Path], None],
-             threads: int, memory_limit: str, start_from_current: bool = False) -> PublishedFile:
+             threads: int, memory_limit: str, publication: Publication, targets: Targets,
+             start_from_current: bool = False) -> PublishedFile:
     """Build the new file under a hidden temporary name beside `serving_path` (`fill(con, tmp)`
-    attaches it as `srv` and fills it from `wh`), checkpoint, fsync, rename over the live file.
+    attaches it as `srv` and fills it from `wh`), checkpoint, then every other role's file from it; fsync
+    them all, stage their archive, rename the role files and last the analyst file over the live ones.
     `start_from_current`: the temporary file starts as a copy of the live one."""
-    serving_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = serving_path.with_name(f".{serving_path.name}.{uuid.uuid4().hex}.tmp")
+    check_keys(targets.roles, targets.keys)
+    folder = serving_path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp_name(serving_path)
+    others = [(role, folder / role.file) for role in targets.roles if not role.is_analyst]
+    tmps = {role.name: _tmp_name(path) for role, path in others}
+    staged = None
     try:
         if start_from_current:
             shutil.copyfile(serving_path, tmp)
@@ -128,13 +167,37 @@ def _swap_in(warehouse_db: Path, serving_path: Path, fill: Callable[[duckdb.Duck
             con.execute("detach srv")
         finally:
             con.close()
-        os.chmod(tmp, SERVING_MODE)
-        _fsync(tmp)
+        role_counts = {role.name: write_role_file(tmp, tmps[role.name], role, targets.keys.get(role.name), threads,
+                                                  memory_limit) for role, _ in others}
+        for path in (*tmps.values(), tmp):
+            os.chmod(path, targets.file_mode)
+            _fsync(path)
+        if targets.keep_archives > 0:
+            analyst = next((r.name for r in targets.roles if r.is_analyst), "analyst")
+            files = {analyst: (serving_path.name, tmp), **{r.name: (path.name, tmps[r.name]) for r, path in others}}
+            staged = archive.stage(folder, publication, files)
+        for role, path in others:
+            os.replace(tmps[role.name], path)
         os.replace(tmp, serving_path)
-        _fsync(serving_path.parent)
+        _fsync(folder)
+    except BaseException:
+        if staged is not None:
+            shutil.rmtree(staged, ignore_errors=True)
+        raise
     finally:
-        tmp.unlink(missing_ok=True)
-    return PublishedFile(serving_path, serving_path.stat().st_size, counts)
+        for path in (tmp, *tmps.values()):
+            path.unlink(missing_ok=True)
+    archived = None
+    if staged is not None:
+        archived = archive.finish(staged)
+        archive.prune(folder, targets.keep_archives)
+    roles = {role.name: PublishedFile(path, path.stat().st_size, role_counts[role.name]) for role, path in others}
+    return PublishedFile(serving_path, serving_path.stat().st_size, counts, roles, archived)
+
+
+def _tmp_name(path: Path) -> Path:
+    """Every temporary file of a publish: `.<file>.<uuid>.tmp` beside it (recovery removes leftovers)."""
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
 
 
 def _fsync(path: Path) -> None:

@@ -13,7 +13,8 @@ from orchestration.settings import DBT_PROJECT_DIR
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 RULES_SEED = SEEDS_DIR / "classification_rules.csv"
 #: the other seeds keyed by rule_version: a new version needs rows in each (data tests of the nightly run)
-VERSIONED_SEEDS = ("rfm_cut_points.csv", "industry_expected_needs.csv", "service_levels.csv", "service_playbook.csv")
+VERSIONED_SEEDS = ("rfm_cut_points.csv", "industry_expected_needs.csv", "service_levels.csv", "service_playbook.csv",
+                   "display_labels.csv")
 
 
 class RulesFileError(ValueError):

@@ -25,7 +25,7 @@ from orchestration.control.resource import RunControlResource
 from orchestration.quality.carry_over import carried_over_events
 from orchestration.quality.gx_runner import warm_up as gx_warm_up
 from orchestration.resources import WarehouseResource
-from orchestration.settings import SECRET_VARIABLES
+from orchestration.settings import secret_names
 from orchestration.transform.lineage import LineageCache, column_lineage, relation_columns
 from orchestration.transform.metadata import mart_metadata
 from orchestration.transform.project import DBT_PROJECT, TRANSLATOR, dbt_resource, ensure_manifest
@@ -48,9 +48,10 @@ def dbt_environment(warehouse: WarehouseResource, plan: RunPlan) -> Iterator[Non
     wanted = {"CW_WAREHOUSE_DIR": str(warehouse.root.resolve()), "CW_DUCKDB_THREADS": str(warehouse.threads),
               "CW_DUCKDB_MEMORY_LIMIT": warehouse.memory_limit, "CW_AS_OF": plan.as_of.isoformat(),
               "CW_RUN_ID": plan.run_id}
-    before = {k: os.environ.get(k) for k in [*wanted, *SECRET_VARIABLES]}
+    secrets = secret_names()
+    before = {k: os.environ.get(k) for k in [*wanted, *secrets]}
     os.environ.update(wanted)
-    for name in SECRET_VARIABLES:
+    for name in secrets:
         os.environ.pop(name, None)
     try:
         yield

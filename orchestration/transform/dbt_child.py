@@ -5,7 +5,7 @@ to its Python and the first "global flag" to this file, so dbt runs through here
 - on Linux the child asks the kernel for SIGTERM when its parent dies (`PR_SET_PDEATHSIG`): a run
   killed by the OOM killer or `kill -9` does not leave a dbt process behind writing warehouse.duckdb
   (the next run would find the file locked);
-- the secrets of the environment (the alert webhook) are dropped before dbt starts.
+- the secrets of the environment (the alert webhook, the serving files' keys) are dropped before dbt starts.
 Standard library only: it must start fast and import nothing of the project.
 """
 
@@ -16,6 +16,7 @@ import sys
 
 PR_SET_PDEATHSIG = 1
 SECRET_VARIABLES = ("CW_ALERT_WEBHOOK",)  # orchestration.settings.SECRET_VARIABLES
+SECRET_PREFIXES = ("CW_SERVING_KEY_",)  # orchestration.settings.SERVING_KEY_PREFIX
 
 
 def _die_with_parent() -> None:
@@ -33,7 +34,7 @@ def _die_with_parent() -> None:
 
 def main() -> None:
     _die_with_parent()
-    for name in SECRET_VARIABLES:
+    for name in [*SECRET_VARIABLES, *(k for k in os.environ if k.startswith(SECRET_PREFIXES))]:
         os.environ.pop(name, None)
     from dbt.cli.main import cli
 

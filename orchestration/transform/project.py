@@ -29,7 +29,7 @@ LAYER_OF_RESOURCE_TYPE = {"seed": "rules", "snapshot": "marts"}
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
-    """Models are keyed `[schema, model]` (e.g. `marts/customer_tier`), grouped by layer.
+    """Models are keyed `[schema, relation]` (e.g. `marts/customer_tier`), grouped by layer.
 
     Sources keep the key their `meta.dagster.asset_key` names (`raw/<system>/<feed>`), which is the
     key of the ingestion asset, so lineage runs landing → staging → intermediate → marts.
@@ -39,7 +39,9 @@ class WarehouseTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "source":
             return super().get_asset_key(dbt_resource_props)
         schema = dbt_resource_props.get("config", {}).get("schema") or dbt_resource_props.get("schema")
-        return dg.AssetKey([schema, dbt_resource_props["name"]])
+        # the relation's name: a model aliased to its table (marts.classification_rules, published from the
+        # seed of the same name) is keyed as BI tools see it
+        return dg.AssetKey([schema, dbt_resource_props.get("alias") or dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         resource_type = dbt_resource_props["resource_type"]

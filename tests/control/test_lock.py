@@ -71,7 +71,7 @@ def test_waiting_gives_up_after_the_wait(tmp_path):
 
 def test_waiting_takes_the_lock_once_it_is_free(tmp_path):
     holder = hold_in_another_process(tmp_path)
-    subprocess.Popen(["sh", "-c", f"sleep 1; kill {holder.pid}"])
+    subprocess.Popen(["sh", "-c", f"sleep 1; kill -9 {holder.pid}"])  # SIGTERM may be blocked in the mask it inherits
     with warehouse_lock(tmp_path, purpose="patient", wait_seconds=30):
         assert read_holder(tmp_path)["purpose"] == "patient"
     holder.wait()

@@ -38,7 +38,7 @@ def snapshot(serving: Path) -> dict[str, list]:
         for schema, names in CONTRACT_TABLES.items():
             for name in sorted(names - {"runs", "check_results"}):
                 cols = [c[0] for c in con.execute(f"describe {schema}.{name}").fetchall()
-                        if c[0] not in ("run_id", "evaluated_at", "dbt_scd_id", "dbt_updated_at")]
+                        if c[0] not in ("run_id", "evaluated_at", "dbt_scd_id", "dbt_updated_at", "built_run_id")]
                 out[f"{schema}.{name}"] = sorted(map(repr, con.execute(
                     f"select {', '.join(cols)} from {schema}.{name}").fetchall()))
     return out
@@ -139,7 +139,7 @@ def _marts(serving: Path) -> dict[str, list]:
     with duckdb.connect(str(serving), read_only=True) as con:
         for name in sorted(CONTRACT_TABLES["marts"] - {"dim_customer_history"}):
             cols = [c[0] for c in con.execute(f"describe marts.{name}").fetchall()
-                    if c[0] not in ("run_id", "loaded_at")]
+                    if c[0] not in ("run_id", "loaded_at", "built_run_id")]
             latest = (" where as_of_date = (select max(as_of_date) from marts.customer_classification_history)"
                       if name == "customer_classification_history" else "")
             out[name] = sorted(map(repr, con.execute(f"select {', '.join(cols)} from marts.{name}{latest}").fetchall()))

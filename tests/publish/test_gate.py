@@ -14,6 +14,7 @@ from orchestration.control.as_of import as_of_partitions
 from orchestration.control.resource import RunControlResource
 from orchestration.publish.assets import SERVING_KEY, build_publish_asset
 from orchestration.resources import LandingResource, WarehouseResource
+from orchestration.settings import Publishing
 
 D = "2025-12-31"
 PARTITIONS = as_of_partitions()
@@ -62,8 +63,12 @@ def warehouse(tmp_path) -> WarehouseResource:
 def run(warehouse: WarehouseResource, checks: list, *, complete: bool = True, selection=None,
         partition: str = D) -> dg.ExecuteInProcessResult:
     landing = LandingResource(landing_dir=str(warehouse.root.parent / "landing"))
+    analyst_only = warehouse.root.parent / "publications.yml"  # the stand-in marts are not every role's tables
+    analyst_only.write_text("roles:\n  analyst:\n    file: serving.duckdb\n"
+                            "    tables: {'marts.*': all, 'audit.*': all}\n")
+    publish = build_publish_asset([BUILD_KEY], EXPECTED, PARTITIONS, Publishing(publications_file=analyst_only))
     defs = dg.Definitions(
-        assets=[built_marts, build_publish_asset([BUILD_KEY], EXPECTED, PARTITIONS)],
+        assets=[built_marts, publish],
         resources={"warehouse": warehouse, "run_control": RunControlResource(warehouse=warehouse, landing=landing)},
         jobs=[dg.define_asset_job("job", selection=selection or dg.AssetSelection.all(), partitions_def=PARTITIONS)])
     build = {"config": {"checks": json.dumps(checks), "complete": complete}}

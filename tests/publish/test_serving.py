@@ -15,7 +15,7 @@ import pytest
 from orchestration.audit import ensure_audit_schema, record_run
 from orchestration.audit.writes import utc_now
 from orchestration.control.serving_state import Publication, read_publication
-from orchestration.publish.serving import refresh_history, write_serving
+from orchestration.publish.serving import write_serving
 
 
 def pub(run_id: str = "r1", kind: str = "full", marts_run_id: str | None = None) -> Publication:
@@ -103,21 +103,6 @@ def test_serving_says_which_run_it_holds_and_that_the_run_published(tmp_path):
         assert con.execute("select status, published from audit.runs").fetchall() == [("success", True)]
 
 
-def test_history_only_publish_adds_the_history_and_keeps_the_newer_marts(tmp_path):
-    wh = make_warehouse(tmp_path / "warehouse.duckdb", tier="A")
-    with duckdb.connect(str(wh)) as con:
-        con.execute("create table marts.customer_classification_history as select date '2025-12-31' as as_of_date")
-    serving = tmp_path / "serving.duckdb"
-    write_serving(wh, serving, pub("r1"))
-    make_warehouse(wh, tier="B")
-    with duckdb.connect(str(wh)) as con:
-        con.execute("insert into marts.customer_classification_history values (date '2025-10-31')")
-    refresh_history(wh, serving, pub("r2", "history_only", marts_run_id="r1"))
-    with duckdb.connect(str(serving), read_only=True) as con:
-        assert con.execute("select tier from marts.customer_tier").fetchone()[0] == "A"
-        assert con.execute("select count(*) from marts.customer_classification_history").fetchone()[0] == 2
-
-
 def test_quarantined_lines_of_personal_data_feeds_lose_their_text_in_serving(tmp_path):
     wh = make_warehouse(tmp_path / "warehouse.duckdb")
     with duckdb.connect(str(wh)) as con:
@@ -135,3 +120,22 @@ def test_quarantined_lines_of_personal_data_feeds_lose_their_text_in_serving(tmp
     with duckdb.connect(str(wh), read_only=True) as con:  # the text stays in the working warehouse
         assert con.execute("select count(*) from audit.quarantine where raw_record like '%13812345678%'"
                            ).fetchone()[0] == 1
+
+
+def test_every_table_and_column_keeps_its_description_as_a_comment(tmp_path):
+    wh = make_warehouse(tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(wh)) as con:  # as dbt's persist_docs leaves them
+        con.execute("comment on table marts.customer_tier is 'Tier A/B/C per customer'")
+        con.execute("comment on column marts.customer_tier.tier is 'A, B or C'")
+        con.execute("comment on column marts.customer_tier.customer_key is 'the customer'")
+    serving = write_serving(wh, tmp_path / "serving.duckdb", pub()).path
+    with duckdb.connect(str(serving), read_only=True) as con:
+        assert con.execute("select comment from duckdb_tables() where table_name = 'customer_tier'").fetchone() == (
+            "Tier A/B/C per customer",)
+        assert dict(con.execute("select column_name, comment from duckdb_columns() where table_name = "
+                                "'customer_tier'").fetchall()) == {"customer_key": "the customer", "tier": "A, B or C"}
+        bare = con.execute("select table_name, column_name from duckdb_columns() where schema_name = 'audit' "
+                           "and coalesce(comment, '') = ''").fetchall()
+        assert not bare  # the audit schema's own descriptions (audit/descriptions.py)
+        assert con.execute("select count(*) from duckdb_tables() where schema_name = 'audit' and "
+                           "coalesce(comment, '') = ''").fetchone()[0] == 0

@@ -122,8 +122,9 @@ def test_proposal_keeps_ties_together_and_rounds_within_the_interval():
 def _draft(tmp_path: Path, tier_a_above: int) -> Path:
     """The committed rules plus a version v2 (effective 2025-01-01) with another tier_a_above."""
     lines = RULES_SEED.read_text(encoding="utf-8").splitlines()
-    v2 = [line.replace("v1,2000-01-01,", "v2,2025-01-01,", 1) for line in lines[1:]]
-    v2 = [f"v2,2025-01-01,tier_a_above,{tier_a_above},CNY,lowered" if ",tier_a_above," in line else line
+    change = ',analyst,2025-01-01,"tier A threshold recalibrated"'  # who changed the version, when and why
+    v2 = [line.replace("v1,2000-01-01,", "v2,2025-01-01,", 1).rsplit(",", 3)[0] + change for line in lines[1:]]
+    v2 = [f"v2,2025-01-01,tier_a_above,{tier_a_above},CNY,lowered{change}" if ",tier_a_above," in line else line
           for line in v2]
     draft = tmp_path / "draft.csv"
     draft.write_text("\n".join([*lines, *v2]) + "\n", encoding="utf-8")

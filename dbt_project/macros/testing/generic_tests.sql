@@ -41,3 +41,25 @@ final as (
 
 select * from final
 {% endtest %}
+
+{#- A rules seed says who changed each rule version, when and why: every row carries
+    changed_by, changed_on and change_reason, and all rows of one rule_version (of one seed)
+    carry the same three. Failing rows: the version, and how many distinct records or rows
+    without one it has. -#}
+{% test one_change_per_rule_version(model) %}
+select
+    rule_version,
+    count(distinct changed_by || '|' || cast(changed_on as varchar) || '|' || change_reason) as change_records,
+    count(*) filter (where changed_by is null or changed_on is null or change_reason is null) as rows_without_record
+from {{ model }}
+group by rule_version
+having count(distinct changed_by || '|' || cast(changed_on as varchar) || '|' || change_reason) <> 1
+    or count(*) filter (where changed_by is null or changed_on is null or change_reason is null) > 0
+{% endtest %}
+
+{#- A published rules mart holds rows of the rule version active for D (a new version needs rows in
+    every versioned rules seed). -#}
+{% test has_active_version_rows(model) %}
+select 'no row of the active rule version' as problem
+where not exists (select 1 from {{ model }} where is_active)
+{% endtest %}

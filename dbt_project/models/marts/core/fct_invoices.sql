@@ -32,7 +32,8 @@ final as (
         changed_invoices.updated_at,
         changed_invoices.source_file,
         changed_invoices.source_line,
-        changed_invoices.loaded_at
+        changed_invoices.loaded_at,
+        {{ run_id() }} as built_run_id
     from changed_invoices
     left join resolved
         on changed_invoices.customer_no = resolved.source_id

@@ -73,7 +73,8 @@ final as (
         priced.updated_at,
         priced.source_file,
         priced.source_line,
-        priced.loaded_at
+        priced.loaded_at,
+        {{ run_id() }} as built_run_id
     from priced
     left join products
         on priced.sku = products.sku
