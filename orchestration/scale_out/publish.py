@@ -17,7 +17,14 @@ from pathlib import Path
 import duckdb
 
 from orchestration.control.serving_state import Publication
-from orchestration.publish.serving import PUBLISHED_SCHEMAS, STORAGE_VERSION, PublishedFile, _swap_in, _write_audit
+from orchestration.publish.serving import (
+    PUBLISHED_SCHEMAS,
+    STORAGE_VERSION,
+    PublishedFile,
+    Targets,
+    _swap_in,
+    _write_audit,
+)
 from orchestration.scale_out.lake import lake_tables, parquet_scan
 
 LAKE_FACTS = ("fct_order_lines", "fct_invoices", "fct_interactions")
@@ -45,4 +52,4 @@ def publish_from_lake(warehouse_db: Path, lake: Path, serving_path: Path, run_id
             con.execute(f'drop table if exists srv.audit."{table}"')
             con.execute(f'create table srv.audit."{table}" as select * from {parquet_scan(lake, "audit", table)}')
 
-    return _swap_in(warehouse_db, serving_path, fill, threads, memory_limit)
+    return _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, publication, Targets())
