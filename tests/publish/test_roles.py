@@ -16,8 +16,8 @@ from orchestration.audit import ensure_audit_schema
 from orchestration.audit.writes import utc_now
 from orchestration.control.serving_state import Publication, read_publication
 from orchestration.publish import roles as roles_module
-from orchestration.publish.roles import PublicationsError, RoleSpec, load_publications
 from orchestration.publish.delta import Since
+from orchestration.publish.roles import PublicationsError, RoleSpec, load_publications
 from orchestration.publish.serving import Targets, update_serving, write_serving
 from orchestration.settings import PUBLICATIONS_FILE, Settings
 
