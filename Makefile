@@ -49,7 +49,7 @@ bi-cli: $(STAMP)
 	@echo "DuckDB CLI: .cache/duckdb-cli-$(BI_CLI_VERSION)/bin/duckdb -readonly $(WAREHOUSE)/serving.duckdb"
 
 test: $(STAMP) browser bi-cli
-	$(PY) -m pytest -q -n 2
+	$(PY) -m pytest -q -n 2 --durations=25
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow and not compat and not browser"

@@ -47,7 +47,7 @@ def dbt_environment(warehouse: WarehouseResource, plan: RunPlan) -> Iterator[Non
     as the subprocess has started."""
     wanted = {"CW_WAREHOUSE_DIR": str(warehouse.root.resolve()), "CW_DUCKDB_THREADS": str(warehouse.threads),
               "CW_DUCKDB_MEMORY_LIMIT": warehouse.memory_limit, "CW_AS_OF": plan.as_of.isoformat(),
-              "CW_RUN_ID": plan.run_id}
+              "CW_RUN_ID": plan.run_id, "CW_DBT_PARENT_PID": str(os.getpid())}  # (dbt_child.py)
     secrets = secret_names()
     before = {k: os.environ.get(k) for k in [*wanted, *secrets]}
     os.environ.update(wanted)

@@ -20,9 +20,14 @@ SECRET_PREFIXES = ("CW_SERVING_KEY_",)  # orchestration.settings.SERVING_KEY_PRE
 
 
 def _die_with_parent() -> None:
+    """The parent is the step process that started dbt (`CW_DBT_PARENT_PID`, set by transform/assets.py):
+    read here, after the interpreter started, `getppid()` could already be init's pid when the run was
+    killed in between, and the check below would then pass for an orphan."""
     if not sys.platform.startswith("linux"):
         return
-    parent = os.getppid()
+    parent = int(os.environ.get("CW_DBT_PARENT_PID") or os.getppid())
+    if os.getppid() != parent:  # the parent died while this interpreter started
+        sys.exit(1)
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
