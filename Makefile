@@ -8,7 +8,7 @@ LANDING ?= $(or $(CW_LANDING_DIR),data/landing)
 WAREHOUSE ?= $(or $(CW_WAREHOUSE_DIR),data/warehouse)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run demo test test-fast browser bi-cli lint ui docs bench lock clean install-scale-out scale-out-system test-scale-out
+.PHONY: install run demo test test-ops test-fast browser bi-cli lint ui docs bench lock clean install-scale-out scale-out-system test-scale-out
 
 install: $(STAMP)
 
@@ -48,8 +48,13 @@ bi-cli: $(STAMP)
 		|| echo "duckdb-cli not installed: the CLI test will be skipped"
 	@echo "DuckDB CLI: .cache/duckdb-cli-$(BI_CLI_VERSION)/bin/duckdb -readonly $(WAREHOUSE)/serving.duckdb"
 
-test: $(STAMP) browser bi-cli
-	$(PY) -m pytest -q -n 2 --durations=25
+# make test: the behaviour suite (< 10 min on 2 cores). make test-ops: the operating drills (a run killed with
+# kill -9 in each phase, DuckDB's CLI reading across a publish), ~4 min; .ci/run runs both.
+test: $(STAMP) browser
+	$(PY) -m pytest -q -n 2 --dist worksteal --durations=15 -m "not ops"
+
+test-ops: $(STAMP) bi-cli
+	$(PY) -m pytest -q -n 2 --dist worksteal --durations=5 -m ops
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow and not compat and not browser"

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import run_cli
 
-pytestmark = [pytest.mark.slow, pytest.mark.compat]
+pytestmark = [pytest.mark.slow, pytest.mark.compat, pytest.mark.ops]
 ROOT = Path(__file__).resolve().parents[2]
 UV = Path(sys.executable).with_name("uv")
 CLI_VERSION = "1.4.4.post2"  # the oldest duckdb-cli on PyPI; `make bi-cli` installs the same

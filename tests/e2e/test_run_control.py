@@ -78,6 +78,7 @@ def kill_during(phase: str, landing: Path, warehouse: Path, home: Path) -> int:
     raise AssertionError(f"the run never reached {phase} (exit {proc.poll()})")
 
 
+@pytest.mark.ops
 def test_a_run_killed_at_any_moment_leaves_serving_whole_and_the_next_run_recovers(demo_landing, published,
                                                                                   tmp_path):
     """kill -9 during ingestion, dbt, checks and publish, one run after the other: then a run publishes
