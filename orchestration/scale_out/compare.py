@@ -5,7 +5,10 @@ Parquet files of the Spark tables (lake.py). Columns are compared by name; value
 that keeps every business difference visible: money and other DECIMALs exactly (to the cent), integers of
 any width as integers, dates, booleans and NULLs as they are, DOUBLEs (shares, rates, day averages) rounded
 to 9 decimals (sums of doubles may be added in another order). The snapshot's bookkeeping columns (the time
-of the build: valid_from, valid_to, updated_at, scd_id) are replaced by whether the version is current.
+of the build: valid_from, valid_to, updated_at, scd_id) are replaced by whether the version is current; the
+facts' `built_run_id` (which run last wrote the row) is left out: Spark's incremental build rewrites a keyed
+table whole (Parquet has no row-level delete), so every row carries the night's run, where DuckDB's
+delete+insert stamps only the rows it replaced — the same rows, written by different amounts of work.
 Multisets are compared (`except all` both ways), so a duplicated or missing row is a difference.
 """
 
@@ -21,6 +24,7 @@ from orchestration.scale_out.lake import lake_tables, parquet_scan
 #: Schemas of the working warehouse that are published (serving.duckdb's `marts`, and dbt's audit model).
 COMPARED = {"marts": None, "audit": ["identity_map"]}
 SNAPSHOT_BOOKKEEPING = ("valid_from", "valid_to", "updated_at", "scd_id", "is_deleted")
+BUILD_BOOKKEEPING = ("built_run_id",)
 DOUBLE_DECIMALS = 9
 
 
@@ -61,7 +65,7 @@ def compare_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, lake:
         diff = TableDiff(f"{schema}.{table}", 0, 0, columns=f"duckdb only {sorted(set(duck_cols) - set(spark_cols))}, "
                                                             f"spark only {sorted(set(spark_cols) - set(duck_cols))}")
         return diff
-    names = [c for c in duck_cols if c not in SNAPSHOT_BOOKKEEPING]
+    names = [c for c in duck_cols if c not in SNAPSHOT_BOOKKEEPING + BUILD_BOOKKEEPING]
     select = ", ".join(_expression(c, duck_cols[c], spark_cols[c]) for c in names)
     if "valid_to" in duck_cols:
         select += ", valid_to is null as is_current_version"
