@@ -30,7 +30,7 @@ create table if not exists audit.load_log (
     loaded_at timestamp not null
 );
 -- The landed file's modification time when its bytes were read: a file whose path, size and mtime
--- are unchanged since is not read again (ingest/landing_files.py).
+-- are unchanged since is not read again (orchestration/landing.py).
 alter table audit.load_log add column if not exists mtime_ns bigint;
 
 create table if not exists audit.quarantine (

@@ -89,7 +89,7 @@ def manual_as_of(landing_root: Path, warehouse_db: Path, raw_order_lines: Path,
     the settled order-lines files not logged yet (by path, size and mtime). Call it under the
     warehouse lock, so that nothing is loaded meanwhile."""
     from orchestration.feeds import ORDER_LINES
-    from orchestration.ingest.landing_files import list_feed
+    from orchestration.landing import list_feed
 
     logged: set[tuple[str, int, int]] = set()
     if Path(warehouse_db).exists():

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from orchestration.ingest.landing_files import LandedFile
+from orchestration.landing import LandedFile
 from orchestration.settings import PROJECT_ROOT
 
 #: Files whose content the marts depend on, relative to the project root (globs).

@@ -29,7 +29,7 @@ from orchestration.control.fingerprint import (
 )
 from orchestration.control.serving_state import Publication, read_publication
 from orchestration.feeds import FEEDS
-from orchestration.ingest.landing_files import list_feed
+from orchestration.landing import list_feed
 
 Trigger = Literal["cli", "schedule", "sensor", "backfill", "ui"]
 Mode = Literal["skip", "incremental", "full", "ingest_only"]

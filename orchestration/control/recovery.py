@@ -19,8 +19,8 @@ import dagster as dg
 import duckdb
 
 from orchestration import audit
+from orchestration.control import archive
 from orchestration.control.serving_state import read_publication
-from orchestration.publish import archive
 
 LIVE_STATUSES = ("started", "publishing")
 

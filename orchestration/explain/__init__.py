@@ -7,7 +7,7 @@ why the next action of the service playbook fired (explain/needs.py). Reads `ser
 warehouse, both read-only; the warehouse is optional (lineage of master records).
 
 A past D (`--as-of` older than the D serving holds) is explained from the archived serving file that
-published it (`<warehouse>/published/<run id>/serving.duckdb`, publish/archive.py): every section is then
+published it (`<warehouse>/published/<run id>/serving.duckdb`, control/archive.py): every section is then
 that file's, as it was published. Without an archive (older than the last CW_PUBLISHED_KEEP), the classes
 and the metric values behind them come from marts.customer_classification_history, the facts from today's
 file. Either way the header says which run published the answer.
@@ -21,10 +21,10 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.control import archive
 from orchestration.explain import evidence, needs
 from orchestration.explain.lookup import ExplainError, Target, find_target, open_read_only, open_warehouse
 from orchestration.explain.render import heading, pairs, table, text
-from orchestration.publish import archive
 from orchestration.settings import Settings
 
 __all__ = ["ExplainError", "explain_customer", "explain_text"]

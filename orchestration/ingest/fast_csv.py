@@ -34,7 +34,7 @@ line (records_sql skips those; DuckDB reads ` ` as a one-field row). Two more di
 be seen in a row: DuckDB forgives spaces after a closing quote (`"ST" ,` reads as `ST`, `"a" "b"`
 as `a b`; records_sql calls both bad quoting) and before an opening one (`, "ST"` reads as `ST`,
 records_sql as `"ST"`), so a text with such spaces never takes this path (`usable`, from
-landing_files.QuoteSpaceScan). Rows that are not certain carry the reason UNCERTAIN, which never
+file_facts.QuoteSpaceScan). Rows that are not certain carry the reason UNCERTAIN, which never
 reaches the quarantine: the file is then read the careful way.
 """
 

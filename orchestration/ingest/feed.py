@@ -29,12 +29,12 @@ from pathlib import Path
 from orchestration.feeds import FeedSpec
 from orchestration.ingest.file_facts import FileChanged, FileFacts
 from orchestration.ingest.file_job import FileJob, FileRejected, IngestFault
-from orchestration.ingest.landing_files import LandedFile, list_feed
 from orchestration.ingest.ledger import LedgerState, read_state, record_file
 from orchestration.ingest.load_file import load_file
 from orchestration.ingest.prefetch import Facts, Hashed, copy_of, inspected
 from orchestration.ingest.raw_zone import ensure_schema_file, raw_file
 from orchestration.ingest.results import FeedIngestResult, FileResult
+from orchestration.landing import LandedFile, list_feed
 from orchestration.resources import WarehouseResource
 
 

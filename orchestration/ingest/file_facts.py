@@ -17,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestration.landing import Stamp
+
 CHUNK_BYTES = 1 << 22  # 4 MiB reads: files are hashed and transcoded as streams, never read whole
 
 
@@ -55,19 +57,6 @@ class FileFacts:
 
 class FileChanged(Exception):
     """The file changed while (or since) it was listed or read: it waits for a later run."""
-
-
-@dataclass(frozen=True)
-class Stamp:
-    """What identifies one version of a landed file without reading it."""
-
-    size: int
-    mtime_ns: int
-    inode: int
-
-    @classmethod
-    def of(cls, st: os.stat_result) -> Stamp:
-        return cls(st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 def _open_regular(path: Path) -> tuple[int, Stamp]:

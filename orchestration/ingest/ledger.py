@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 
 from orchestration import audit
-from orchestration.ingest.file_facts import Stamp
 from orchestration.ingest.results import FileResult
+from orchestration.landing import Stamp
 
 
 @dataclass

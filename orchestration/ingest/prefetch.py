@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.ingest.file_facts import FileChanged, FileFacts, hash_file, inspect_file
-from orchestration.ingest.landing_files import LandedFile
 from orchestration.ingest.ledger import LedgerState
+from orchestration.landing import LandedFile
 
 #: Files read ahead of the one in hand (each on a thread of its own).
 AHEAD = 2

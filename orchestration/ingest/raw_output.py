@@ -19,7 +19,7 @@ from orchestration.feeds import LINEAGE_COLUMNS
 from orchestration.ingest.sql_text import ident, literal
 
 if TYPE_CHECKING:
-    from orchestration.ingest.load_file import FileJob
+    from orchestration.ingest.file_job import FileJob
 
 
 def pending_raw_dir(job: FileJob) -> Path:

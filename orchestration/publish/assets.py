@@ -8,7 +8,7 @@ It re-verifies the run's gate itself (publish/gate.py), then, as the run plan sa
   run `audit.publication` names); the run is recorded in the warehouse's `audit.runs` as a success that
   had nothing to publish, and serving is not copied again.
 Every role's file of `publications.yml` (publish/roles.py) is written in the same publish, through the same
-gate and swap, and the new files are archived under `published/<run id>/` (publish/archive.py).
+gate and swap, and the new files are archived under `published/<run id>/` (control/archive.py).
 `audit.runs` says `publishing` before the swap and `success`/published only after the rename and the
 fsync; a run killed in between is settled by the next run against what serving holds.
 """

@@ -19,7 +19,7 @@ Every way writes the same audit: the personal-data feeds' quarantined lines lose
 
 Every table and column keeps its description as a DuckDB comment (publish/comments.py). With
 `Targets`, the same publish also writes every other role's file (publish/roles.py: a projection of
-the new analyst file) and archives the new files (publish/archive.py): all files are complete and
+the new analyst file) and archives the new files (control/archive.py): all files are complete and
 fsynced before the first rename; the analyst file, whose `audit.publication` says the run published,
 is renamed last.
 """
@@ -36,9 +36,9 @@ from pathlib import Path
 import duckdb
 
 from orchestration.audit.schema import comment_audit_tables
+from orchestration.control import archive
 from orchestration.control.serving_state import PUBLICATION_DDL, Publication
 from orchestration.feeds import PERSONAL_DATA_FEEDS
-from orchestration.publish import archive
 from orchestration.publish.comments import copy_comments
 from orchestration.publish.delta import Since, apply_changes
 from orchestration.publish.roles import RoleSpec, check_keys, write_role_file

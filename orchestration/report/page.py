@@ -126,6 +126,12 @@ def section(anchor: str, title: str, subtitle: str, body: str) -> str:
             f"{body}</section>")
 
 
+def missing_section(anchor: str, title: str, reason: str) -> str:
+    """A section whose source table could not be read: the reason instead of the figures."""
+    return section(anchor, title, "not available in this serving database",
+                   f'<p class="note">{escape(reason)}</p>')
+
+
 def page(title: str, subtitle: str, body: str, footer: str) -> str:
     return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'

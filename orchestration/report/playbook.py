@@ -12,7 +12,17 @@ from typing import Any
 import duckdb
 
 from orchestration.report import charts
-from orchestration.report.page import TIER_LABELS, band, fmt_int, fmt_pct, fmt_text, legend, section, table
+from orchestration.report.page import (
+    TIER_LABELS,
+    band,
+    fmt_int,
+    fmt_pct,
+    fmt_text,
+    legend,
+    missing_section,
+    section,
+    table,
+)
 from orchestration.report.queries import Missing, rows
 from orchestration.report.queries import section as guarded
 
@@ -125,8 +135,7 @@ def action_list(con: duckdb.DuckDBPyConnection, limit: int = ACTION_LIST_LIMIT) 
 def needs_section(data: dict[str, Any] | Missing) -> str:
     title = "Customer needs 客户需求"
     if isinstance(data, Missing):
-        return section("needs", title, "not available in this serving database",
-                       f'<p class="note">{fmt_text(data.reason)}</p>')
+        return missing_section("needs", title, data.reason)
     counts = {(c["tier"], c["primary_need"]): int(c["customers"]) for c in data["cells"]}
     tiers = [t for t in (*TIER_LABELS, "-") if any(k[0] == t for k in counts)]
     needs = list(NEEDS) + sorted({k[1] for k in counts} - set(NEEDS), key=str)
@@ -159,8 +168,7 @@ def needs_section(data: dict[str, Any] | Missing) -> str:
 def actions_section(data: dict[str, Any] | Missing) -> str:
     title = "Action list 行动清单"
     if isinstance(data, Missing):
-        return section("actions", title, "not available in this serving database",
-                       f'<p class="note">{fmt_text(data.reason)}</p>')
+        return missing_section("actions", title, data.reason)
     per_action: dict[str, int] = {}
     for r in data["counts"]:
         per_action[r["next_action"]] = per_action.get(r["next_action"], 0) + int(r["customers"])

@@ -19,6 +19,7 @@ from orchestration.report.page import (
     fmt_text,
     kpis,
     legend,
+    missing_section,
     num,
     section,
     table,
@@ -28,14 +29,9 @@ from orchestration.report.queries import SIGNALS, Migration, Missing
 TIER_COLORS = {"A": "#1d4ed8", "B": "#0d9488", "C": "#94a3b8"}
 
 
-def _missing(anchor: str, title: str, data: Missing) -> str:
-    return section(anchor, title, "not available in this serving database",
-                   f'<p class="note">{fmt_text(data.reason)}</p>')
-
-
 def overview(data: dict[str, Any] | Missing, credit: dict[str, Any] | Missing) -> str:
     if isinstance(data, Missing):
-        return _missing("overview", "Overview", data)
+        return missing_section("overview", "Overview", data.reason)
     items = [("customers 客户", fmt_int(data["customers"])), ("buyers (tiered) 成交客户", fmt_int(data["buyers"])),
              ("revenue, last 12 months 近12月收入", fmt_money(data["revenue_12m"])),
              ("high churn risk 高流失风险", fmt_int(data["high_churn_risk"]))]
@@ -48,7 +44,7 @@ def overview(data: dict[str, Any] | Missing, credit: dict[str, Any] | Missing) -
 def tiers(data: list[dict] | Missing) -> str:
     title = "Customer tiers vs the 10/30/60 guideline 客户分级"
     if isinstance(data, Missing):
-        return _missing("tiers", title, data)
+        return missing_section("tiers", title, data.reason)
     bars = [charts.Bar(TIER_LABELS[r["tier"]], num(r["share"]), TIER_COLORS[r["tier"]], r["guideline"]) for r in data]
     chart = charts.hbar_chart(bars, lambda v: f"{v:.1%}", title="share of customers per tier")
     stacked = charts.stacked_share([
@@ -69,7 +65,7 @@ def tiers(data: list[dict] | Missing) -> str:
 def value_classes(data: list[dict] | Missing) -> str:
     title = "Value classes 客户价值"
     if isinstance(data, Missing):
-        return _missing("values", title, data)
+        return missing_section("values", title, data.reason)
     bars = [charts.Bar(VALUE_LABELS.get(r["value_class"], str(r["value_class"])), num(r["customers"]),
                        charts.PALETTE[i % len(charts.PALETTE)]) for i, r in enumerate(data)]
     chart = charts.hbar_chart(bars, lambda v: f"{v:,.0f}", title="customers per value class")
@@ -85,7 +81,7 @@ def value_classes(data: list[dict] | Missing) -> str:
 def lifecycle(data: list[dict] | Missing) -> str:
     title = "Lifecycle stages 生命周期"
     if isinstance(data, Missing):
-        return _missing("lifecycle", title, data)
+        return missing_section("lifecycle", title, data.reason)
     bars = [charts.Bar(LIFECYCLE_LABELS.get(r["lifecycle_stage"], str(r["lifecycle_stage"])), num(r["customers"]),
                        charts.PALETTE[(i + 1) % len(charts.PALETTE)]) for i, r in enumerate(data)]
     chart = charts.hbar_chart(bars, lambda v: f"{v:,.0f}", title="customers per lifecycle stage")
@@ -99,7 +95,7 @@ def lifecycle(data: list[dict] | Missing) -> str:
 def migration(data: Migration | Missing) -> str:
     title = "Tier migration 分级变化"
     if isinstance(data, Missing):
-        return _missing("migration", title, data)
+        return missing_section("migration", title, data.reason)
     if data.previous is None:
         note = (f"First run: no previous as-of date to compare with (classification history holds only "
                 f"{fmt_text(data.current)})." if data.published_dates <= 1 else
@@ -132,7 +128,7 @@ def migration(data: Migration | Missing) -> str:
 def churn(data: list[dict] | Missing) -> str:
     title = "Top 20 churn risks 流失预警"
     if isinstance(data, Missing):
-        return _missing("churn", title, data)
+        return missing_section("churn", title, data.reason)
     body = []
     for r in data:
         chips = "".join(f'<span class="chip">{fmt_text(SIGNAL_LABELS[s])}</span>' for s in SIGNALS if r.get(s))
@@ -150,7 +146,7 @@ def churn(data: list[dict] | Missing) -> str:
 def credit(data: dict[str, Any] | Missing) -> str:
     title = "Receivables risk 应收账款风险"
     if isinstance(data, Missing):
-        return _missing("credit", title, data)
+        return missing_section("credit", title, data.reason)
     bands = data["bands"]
     colors = {"high": "#ef4444", "medium": "#f59e0b", "low": "#10b981"}
     bars = [charts.Bar(CREDIT_LABELS.get(b["credit_risk"], str(b["credit_risk"])), num(b["outstanding_amount"]),
@@ -173,7 +169,7 @@ def credit(data: dict[str, Any] | Missing) -> str:
 def quality(data: dict[str, Any] | Missing) -> str:
     title = "Data quality of this run 数据质量"
     if isinstance(data, Missing):
-        return _missing("quality", title, data)
+        return missing_section("quality", title, data.reason)
     run = data["run"]
     if run is None:
         return section("quality", title, "audit.runs", '<p class="note">No run recorded.</p>')

@@ -11,8 +11,8 @@ import pytest
 from orchestration.feeds import FEEDS
 from orchestration.ingest import load_file as load_file_module
 from orchestration.ingest.feed import ingest_feed
-from orchestration.ingest.file_facts import FileChanged, Stamp, inspect_file
-from orchestration.ingest.landing_files import list_feed
+from orchestration.ingest.file_facts import FileChanged, inspect_file
+from orchestration.landing import Stamp, list_feed
 from tests.ingest.conftest import ORDER_HEADER, ORDER_ROW
 
 ORDERS = FEEDS["order_lines"]

@@ -5,7 +5,8 @@ publish swapped in (every role's, the analyst's `serving.duckdb` among them) and
 The files are hard links of the published ones: the publish step never writes a published file in
 place (it only renames new files over them), so an archive costs no copy and no space while its file
 is live. The archive is staged as `published/.<run id>.tmp/` before the swap and renamed to its final
-name after it; recovery finishes or removes a staged archive of a run that was killed in between.
+name after it; recovery finishes or removes a staged archive of a run that was killed in between (which is
+why this module sits with the run control, below the publish step that stages the archives).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The files of one feed folder of the landing directory that a run may read, in processing order.
+"""The files of one feed folder of the landing directory that a run may read, in processing order (used by
+the run plan and by ingestion alike; it sits below both).
 
 Only regular files inside the landing root are considered. Everything else in a feed folder is
 reported and ignored: symbolic links (they could point at any file of the machine), FIFOs, sockets
@@ -7,7 +8,7 @@ and devices, and names holding control characters. Sub-folders are ignored silen
 A file modified less than `settle_seconds` ago may still be being written: it waits for a later run
 and is reported, never read. (Copies that keep the source's mtime, `cp -p` or `rsync -t`, set it once
 the bytes are written, or write under a temporary name first; a file that changes while it is read
-is caught when it is read: file_facts.FileChanged.)
+is caught when it is read: ingest/file_facts.FileChanged.)
 """
 
 from __future__ import annotations
@@ -20,7 +21,19 @@ from datetime import date
 from pathlib import Path
 
 from orchestration.feeds import FeedSpec
-from orchestration.ingest.file_facts import Stamp
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What identifies one version of a landed file without reading it."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+
+    @classmethod
+    def of(cls, st: os.stat_result) -> Stamp:
+        return cls(st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 @dataclass(frozen=True)

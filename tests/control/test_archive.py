@@ -10,9 +10,9 @@ import duckdb
 
 from orchestration.audit import ensure_audit_schema
 from orchestration.audit.writes import utc_now
+from orchestration.control import archive
 from orchestration.control.recovery import recover
 from orchestration.control.serving_state import Publication
-from orchestration.publish import archive
 from orchestration.publish.serving import Targets, write_serving
 from tests.publish.test_roles import ROLES, make_warehouse
 
