@@ -8,7 +8,7 @@ LANDING ?= $(or $(CW_LANDING_DIR),data/landing)
 WAREHOUSE ?= $(or $(CW_WAREHOUSE_DIR),data/warehouse)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run demo test test-ops test-fast browser bi-cli lint ui docs bench lock clean
+.PHONY: install run demo test test-ops test-fast browser bi-cli lint ui docs bench lock clean install-scale-out scale-out-system test-scale-out
 
 install: $(STAMP)
 
@@ -74,6 +74,38 @@ bench: $(STAMP)
 
 lock:
 	$(VENV)/bin/uv pip compile requirements/requirements.in -p 3.11 -o requirements/requirements.lock
+	$(VENV)/bin/uv pip compile requirements/scale-out.in -p 3.11 -c requirements/requirements.lock \
+		-o requirements/scale-out.lock
+
+# Scale-out (issue #15, README "Scaling out"): dbt on Apache Spark and Dagster on PostgreSQL. Its own environment
+# (pyspark, dbt-spark, dagster-postgres beside the project's own lock), never the shared .venv; Debian's Java
+# runtime and PostgreSQL server when missing and we are root.
+SCALE_VENV := .venv-scale-out
+SCALE_PY := $(SCALE_VENV)/bin/python
+SCALE_STAMP := $(SCALE_VENV)/.installed
+
+install-scale-out: $(SCALE_STAMP) scale-out-system
+
+$(SCALE_STAMP): requirements/scale-out.lock pyproject.toml Makefile
+	test -x $(SCALE_PY) || $(PYTHON_BOOT) -m venv $(SCALE_VENV)
+	$(SCALE_PY) -m pip install --quiet --disable-pip-version-check uv==0.13.8
+	$(SCALE_VENV)/bin/uv pip install --quiet --compile-bytecode --python $(SCALE_PY) -r requirements/scale-out.lock
+	$(SCALE_VENV)/bin/uv pip install --quiet --python $(SCALE_PY) --no-deps -e .
+	touch $(SCALE_STAMP)
+
+# Spark 4 needs Java 17 or later (Debian's default JRE: 17 on bookworm, 21 on trixie); the PostgreSQL test needs
+# the server binaries (initdb, pg_ctl), run as the Debian package's `postgres` user when we are root.
+scale-out-system:
+	@java -version >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null) \
+		|| { echo "no Java runtime: install Java 17 or later"; exit 1; }; }
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1 || \
+		{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+		|| { echo "no PostgreSQL server binaries: install Debian's postgresql"; exit 1; }; }
+
+test-scale-out: install-scale-out
+	$(SCALE_PY) -m pytest -q -p no:cacheprovider -m scale_out tests/scale_out
 
 clean:
 	rm -rf data .dagster_home dbt_project/target dbt_project/logs

@@ -22,10 +22,17 @@
         and {% endif %}{% endfor %}
 {%- endmacro %}
 
+{#- True when this incremental build rewrites the whole table: a strategy that overwrites (Spark's
+    insert_overwrite on Parquet, dbt_project.yml) on a model without partitions. Such a build must select
+    every row, as a full build does. -#}
+{% macro incremental_rewrites_table() -%}
+    {{ return(config.get('incremental_strategy') == 'insert_overwrite' and not config.get('partition_by')) }}
+{%- endmacro %}
+
 {#- An incremental staging model's input: on an incremental build the rows above, on a full build
-    every raw row. -#}
+    (or one that rewrites the table) every raw row. -#}
 {% macro rows_to_derive(relation, key) -%}
-    {%- if is_incremental() -%}
+    {%- if is_incremental() and not incremental_rewrites_table() -%}
         {{ rows_of_keys_loaded_since_build(relation, key) }}
     {%- else -%}
         select * from {{ relation }}
@@ -47,9 +54,9 @@
 {#- An incremental fact's input (`relation`: its staging import CTE, with customer_no and
     loaded_at): on an incremental build the rows newer than the watermark and those of re-keyed
     customer numbers, plus those matching `also_changed` (a condition on `relation`); on a full
-    build every row. -#}
+    build (or one that rewrites the table) every row. -#}
 {% macro rows_to_rebuild(relation, resolved, also_changed=none) -%}
-    {%- if is_incremental() -%}
+    {%- if is_incremental() and not incremental_rewrites_table() -%}
     select {{ relation }}.*
     from {{ relation }}
     where {{ relation }}.loaded_at > ({{ built_watermark() }})

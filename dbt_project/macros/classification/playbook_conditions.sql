@@ -9,6 +9,7 @@
     seed (its accepted_values test reads playbook_condition_names). -#}
 {% macro playbook_conditions(facts) -%}
     {%- set f = facts ~ '.' -%}
+    {%- set text = dbt.type_string() -%}
     {%- set signal_names = {
         'signal_overdue_order': 'overdue order',
         'signal_frequency_drop': 'fewer orders',
@@ -23,24 +24,24 @@
         {%- endfor %})
     {%- endset -%}
     {%- set credit_reason -%}
-        'credit risk ' || {{ f }}credit_risk || ': ' || cast({{ f }}max_days_overdue as varchar)
-        || ' days overdue, ' || cast({{ f }}overdue_amount as varchar) || ' CNY overdue'
+        'credit risk ' || {{ f }}credit_risk || ': ' || cast({{ f }}max_days_overdue as {{ text }})
+        || ' days overdue, ' || cast({{ f }}overdue_amount as {{ text }}) || ' CNY overdue'
     {%- endset -%}
     {%- set churn_reason -%}
-        'churn risk ' || {{ f }}churn_risk_band || ' (score ' || cast({{ f }}churn_risk_score as varchar)
+        'churn risk ' || {{ f }}churn_risk_band || ' (score ' || cast({{ f }}churn_risk_score as {{ text }})
         || ': ' || {{ fired_signals }} || ')'
     {%- endset -%}
     {%- set satisfaction_reason -%}
-        'satisfaction falling (' || cast({{ f }}avg_satisfaction_12m as varchar) || ' in the last 12 months vs '
-        || cast({{ f }}avg_satisfaction_prior_12m as varchar) || ' before)'
+        'satisfaction falling (' || cast({{ f }}avg_satisfaction_12m as {{ text }}) || ' in the last 12 months vs '
+        || cast({{ f }}avg_satisfaction_prior_12m as {{ text }}) || ' before)'
     {%- endset -%}
     {%- set complaint_reason -%}
-        cast({{ f }}complaints_last_90d as varchar) || ' complaint(s) in the last 90 days'
+        cast({{ f }}complaints_last_90d as {{ text }}) || ' complaint(s) in the last 90 days'
     {%- endset -%}
     {%- set value_reason -%}
-        'value class ' || {{ f }}value_class || ' (revenue_12m ' || cast({{ f }}revenue_12m as varchar)
-        || ', prior 12 months ' || cast({{ f }}revenue_prior_12m as varchar)
-        || coalesce(', first order ' || cast({{ f }}first_order_date as varchar), '') || ')'
+        'value class ' || {{ f }}value_class || ' (revenue_12m ' || cast({{ f }}revenue_12m as {{ text }})
+        || ', prior 12 months ' || cast({{ f }}revenue_prior_12m as {{ text }})
+        || coalesce(', first order ' || cast({{ f }}first_order_date as {{ text }}), '') || ')'
     {%- endset -%}
     {{ return({
         'credit_risk_high': {
@@ -81,12 +82,12 @@
         'complaint_signal': {'when': f ~ "signal_complaint", 'reason': complaint_reason},
         'lifecycle_dormant_or_churned': {
             'when': f ~ "lifecycle_stage in ('dormant', 'churned')",
-            'reason': f ~ "lifecycle_stage || ': ' || cast(" ~ f ~ "days_since_last_order as varchar)"
+            'reason': f ~ "lifecycle_stage || ': ' || cast(" ~ f ~ "days_since_last_order as " ~ text ~ ")"
                       ~ " || ' days since the last order'",
         },
         'lifecycle_new': {
             'when': f ~ "lifecycle_stage = 'new'",
-            'reason': "'new: first order on ' || cast(" ~ f ~ "first_order_date as varchar)",
+            'reason': "'new: first order on ' || cast(" ~ f ~ "first_order_date as " ~ text ~ ")",
         },
         'lifecycle_at_risk': {
             'when': f ~ "lifecycle_stage = 'at_risk'",

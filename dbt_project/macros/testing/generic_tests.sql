@@ -49,11 +49,11 @@ select * from final
 {% test one_change_per_rule_version(model) %}
 select
     rule_version,
-    count(distinct changed_by || '|' || cast(changed_on as varchar) || '|' || change_reason) as change_records,
+    count(distinct changed_by || '|' || cast(changed_on as {{ dbt.type_string() }}) || '|' || change_reason) as change_records,
     count(*) filter (where changed_by is null or changed_on is null or change_reason is null) as rows_without_record
 from {{ model }}
 group by rule_version
-having count(distinct changed_by || '|' || cast(changed_on as varchar) || '|' || change_reason) <> 1
+having count(distinct changed_by || '|' || cast(changed_on as {{ dbt.type_string() }}) || '|' || change_reason) <> 1
     or count(*) filter (where changed_by is null or changed_on is null or change_reason is null) > 0
 {% endtest %}
 

@@ -1,5 +1,6 @@
 {#- Every published as-of date: one partition per as_of_date. Re-running a D deletes that D's
-    rows and inserts the new ones (delete+insert on as_of_date), other dates are kept.
+    rows and inserts the new ones (delete+insert on as_of_date; on Spark insert_overwrite of the as_of_date
+    partition: dbt_project.yml), other dates are kept.
     full_refresh=false: the history cannot be rebuilt from anything, so a --full-refresh build
     (the pipeline runs one whenever the dbt project changed) keeps it; a column added to the
     model is appended to an existing table (on_schema_change), its earlier rows NULL.
@@ -8,7 +9,6 @@
     figures, not by today's marts. -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
     unique_key='as_of_date',
     on_schema_change='append_new_columns',
     full_refresh=false,

@@ -24,7 +24,7 @@ customer_metrics as (
         order_metrics.orders_12m,
         case
             when order_metrics.orders_12m > 0
-                then cast(round(order_metrics.revenue_12m / order_metrics.orders_12m, 2) as decimal(18, 2))
+                then {{ money_per('order_metrics.revenue_12m', 'order_metrics.orders_12m') }}
         end as avg_order_value_12m,
         order_metrics.first_order_date,
         order_metrics.last_order_date,

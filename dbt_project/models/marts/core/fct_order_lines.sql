@@ -19,7 +19,7 @@ resolved as (
     select * from {{ ref('int_identity_resolved') }}
 ),
 
-{% if is_incremental() %}
+{% if is_incremental() and not incremental_rewrites_table() %}
 built_skus as (
     select distinct
         sku,
