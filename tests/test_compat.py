@@ -22,11 +22,9 @@ def test_metadata_survives_the_round_trip():
     assert compat.deserialize_metadata(compat.serialize_metadata(metadata)) == metadata
 
 
-def test_the_column_lineage_builder_reads_a_compiled_model(tmp_path):
+def test_the_column_lineage_builder_reads_a_compiled_model(tmp_path, dbt_manifest):
     """dagster-dbt's sqlglot lineage on a model of this project (its compiled SQL in a scratch target)."""
-    import json
-
-    manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
+    manifest = dbt_manifest
     unique_id = "model.customer_warehouse.dim_customer"
     props = manifest["nodes"][unique_id]
     compiled = tmp_path / "compiled" / props["package_name"] / props["original_file_path"]

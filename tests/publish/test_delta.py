@@ -3,7 +3,6 @@ tables as a full copy would (publish/delta.py), for a night, a full rebuild and 
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +14,6 @@ from orchestration.audit.writes import utc_now
 from orchestration.control.serving_state import Publication
 from orchestration.publish.delta import DATED, INCREMENTAL_KEYS, since
 from orchestration.publish.serving import update_serving, write_serving
-from orchestration.transform.project import DBT_PROJECT
 
 D1, D2 = date(2025, 12, 30), date(2025, 12, 31)
 
@@ -103,8 +101,8 @@ def test_an_older_date_adds_its_history_and_keeps_the_marts(wh, tmp_path):
     assert len(after["customer_classification_history"]) == 20
 
 
-def test_the_keys_are_the_models_unique_keys():
-    manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
+def test_the_keys_are_the_models_unique_keys(dbt_manifest):
+    manifest = dbt_manifest
     for table, key in INCREMENTAL_KEYS.items():
         config = manifest["nodes"][f"model.customer_warehouse.{table}"]["config"]
         assert config["materialized"] == "incremental"
