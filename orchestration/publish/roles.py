@@ -130,8 +130,8 @@ def write_role_file(source: Path, target: Path, role: RoleSpec, key: str | None,
             con.execute(f"create schema if not exists srv.{schema}")
             listed = ", ".join(f'"{c}"' for c in columns) if columns != ["*"] else "*"
             con.execute(f'create table srv.{schema}."{table}" as select {listed} from src.{schema}."{table}"')
-            copy_comments(con, "src", "srv", schema, table)
             counts[f"{schema}.{table}"] = con.execute(f'select count(*) from srv.{schema}."{table}"').fetchone()[0]
+        copy_comments(con, "src", "srv", [(schema, table) for schema, table, _ in tables])
         con.execute("checkpoint srv")
         con.execute("detach srv")
         return counts

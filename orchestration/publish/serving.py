@@ -86,7 +86,6 @@ def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None
         source = (f"(select * replace (case when feed in ({feeds}) then null else raw_record end as raw_record) "
                   f"from {source})")
     con.execute(f'create table srv.{schema}."{table}" as select * from {source}')
-    copy_comments(con, "wh", "srv", schema, table)
 
 
 def _write_audit(con: duckdb.DuckDBPyConnection, publication: Publication) -> None:
@@ -95,6 +94,8 @@ def _write_audit(con: duckdb.DuckDBPyConnection, publication: Publication) -> No
     for schema, table in _tables(con, "wh", ("audit",)):
         if table != "publication":
             _copy_table(con, schema, table)
+    # every table's descriptions, those of marts edited in the dbt docs too (a delta publish keeps the rows)
+    copy_comments(con, "wh", "srv", [t for t in _tables(con, "srv") if t != ("audit", "publication")])
     con.execute("update srv.audit.runs set status = 'success', published = true, "
                 "finished_at = coalesce(finished_at, now()::timestamp) where run_id = ?", [publication.run_id])
     con.execute(PUBLICATION_DDL.format(catalog="srv"))
@@ -129,8 +130,6 @@ def update_serving(warehouse_db: Path, serving_path: Path, publication: Publicat
         con.execute(f"attach '{tmp}' as srv")  # a copy of the live file: it keeps its storage version
         how.update(apply_changes(con, changed, publication.kind == "history_only",
                                  lambda schema, table: _copy_table(con, schema, table)))
-        for schema, table in _tables(con, "srv", ("marts",)):  # descriptions edited in the dbt docs
-            copy_comments(con, "wh", "srv", schema, table)
         con.execute("drop schema if exists srv.audit cascade")
         con.execute("create schema srv.audit")
         _write_audit(con, publication)

@@ -26,6 +26,7 @@ from orchestration.quality.carry_over import carried_over_events
 from orchestration.quality.gx_runner import warm_up as gx_warm_up
 from orchestration.resources import WarehouseResource
 from orchestration.settings import secret_names
+from orchestration.transform import parse_state
 from orchestration.transform.lineage import LineageCache, column_lineage, relation_columns
 from orchestration.transform.metadata import mart_metadata
 from orchestration.transform.project import DBT_PROJECT, TRANSLATOR, dbt_resource, ensure_manifest
@@ -38,6 +39,8 @@ DBT_BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
 #: Each run's dbt artifacts (relative to the dbt project); the newest KEEP_RUN_TARGETS are kept.
 RUN_TARGETS = Path("target") / "runs"
 KEEP_RUN_TARGETS = 10
+#: dbt's parse state per connection profile (transform/parse_state.py), relative to the dbt project.
+PARSE_STATES = Path("target") / "parse_states"
 
 
 @contextmanager
@@ -165,7 +168,10 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     context.log.info(f"dbt build for as-of date {plan.as_of} ({plan.mode}: {plan.mode_reason})")
     gx_warm_up()  # the checks after dbt find GX imported: it loads while this step waits on dbt
     target = run_target(plan.run_id)
+    states = DBT_PROJECT.project_dir / PARSE_STATES
     with dbt_environment(warehouse, plan):
+        profile = parse_state.profile_key(os.environ)
+        parse_state.restore(states, profile, DBT_PROJECT.project_dir / target)
         invocation = dbt.cli([*DBT_BUILD_ARGS, *(["--full-refresh"] if full else [])], context=context,
                              raise_on_error=False, target_path=target)
     # Events are held until dbt exits (it holds the DuckDB file), then re-emitted in dbt's order, the
@@ -177,6 +183,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
         if invocation.process.poll() is None:
             invocation.process.terminate()
             invocation.process.wait(timeout=30)
+    parse_state.keep(states, profile, DBT_PROJECT.project_dir / target)
     checks = [_check_row(event, target) for event in events if isinstance(event, dg.AssetCheckResult)]
     ok = invocation.is_successful()
     with warehouse.connect() as con:

@@ -165,6 +165,9 @@ def test_an_incremental_run_publishes_what_a_full_build_publishes(published, dem
         modes = con.execute("select dbt_full_refresh from audit.run_inputs order by recorded_at").fetchall()
     assert modes == [(True,), (False,)]
     assert _marts(warehouse / "serving.duckdb") == _marts(published[0] / "serving.duckdb")
+    # the second night's dbt starts from the first night's parse state (transform/parse_state.py)
+    second_log = max((warehouse / "logs").glob("run-*.log"), key=lambda p: p.stat().st_mtime)
+    assert "Unable to do partial parsing" not in second_log.read_text()
 
 
 def test_a_subset_of_the_models_does_not_vouch_for_the_incremental_ones(published_copy, demo_landing):
