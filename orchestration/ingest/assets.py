@@ -8,7 +8,6 @@ No `from __future__ import annotations` here: Dagster reads the real parameter t
 
 import dagster as dg
 
-from orchestration import preload
 from orchestration.control.resource import RunControlResource
 from orchestration.feeds import FEEDS, FeedSpec
 from orchestration.ingest.feed import ingest_feed
@@ -52,7 +51,6 @@ def build_ingest_asset(spec: FeedSpec) -> dg.AssetsDefinition:
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource,
                 run_control: RunControlResource) -> dg.MaterializeResult:
         plan = run_control.plan
-        preload.in_background(preload.GREAT_EXPECTATIONS)  # for this feed's checks, while this step loads files
         result = ingest_feed(spec, landing.root, warehouse, context.run_id, settle_seconds=plan.settle_seconds)
         for f in result.files:
             if f.status == "rejected":
