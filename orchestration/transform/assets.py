@@ -4,8 +4,8 @@ The step only runs dbt, as the run plan says (control/plan.py): in full (`--full
 changed dbt project, `--rebuild`), incrementally, or not at all when nothing changed (`skip`: see
 carry_over.py). D and the run id reach dbt as environment variables (`CW_AS_OF`, `CW_RUN_ID`; see
 dbt_project/macros/as_of_date.sql), not `--vars`, which would cost a full re-parse every run. Each run
-writes dbt's artifacts to its own target folder (`target/runs/<run id>`), the evidence of its dbt tests.
-Every dbt test result is also written to `audit.check_results` once dbt has exited (dbt holds the
+writes dbt's artifacts to its own target folder (`target/runs/<run id>`), the evidence of its dbt tests;
+it starts from the parse state the last run on the same warehouse left (parse_state.py). Every dbt test result is also written to `audit.check_results` once dbt has exited (dbt holds the
 DuckDB file while it runs).
 """
 
