@@ -5,8 +5,9 @@ changed dbt project, `--rebuild`), incrementally, or not at all when nothing cha
 carry_over.py). D and the run id reach dbt as environment variables (`CW_AS_OF`, `CW_RUN_ID`; see
 dbt_project/macros/as_of_date.sql), not `--vars`, which would cost a full re-parse every run. Each run
 writes dbt's artifacts to its own target folder (`target/runs/<run id>`), the evidence of its dbt tests;
-it starts from the parse state the last run on the same warehouse left (parse_state.py). Every dbt test result is also written to `audit.check_results` once dbt has exited (dbt holds the
-DuckDB file while it runs).
+it starts from the parse state the last run on the same warehouse left (parse_state.py). Every dbt test
+result is also written to `audit.check_results` once dbt has exited (dbt holds the DuckDB file while it
+runs).
 """
 
 
