@@ -49,7 +49,7 @@ bi-cli: $(STAMP)
 	@echo "DuckDB CLI: .cache/duckdb-cli-$(BI_CLI_VERSION)/bin/duckdb -readonly $(WAREHOUSE)/serving.duckdb"
 
 # make test: the behaviour suite (< 10 min on 2 cores). make test-ops: the operating drills (a run killed with
-# kill -9 in each phase, DuckDB's CLI reading across a publish, a week of nights = a full build), ~8 min;
+# kill -9 in each phase, DuckDB's CLI reading across a publish, a week of nights = a full build), ~10 min;
 # .ci/run runs both.
 test: $(STAMP) browser
 	$(PY) -m pytest -q -n 2 --dist worksteal --durations=15 -m "not ops"
