@@ -37,13 +37,6 @@ def demo_landing(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def dbt_manifest() -> dict:
     """The dbt project's parsed manifest; a fresh clone has none until the project is parsed."""
-    import fcntl
-    import json
+    from orchestration.transform.project import read_manifest
 
-    from orchestration.transform.project import DBT_PROJECT, ensure_manifest
-
-    ensure_manifest()
-    # read under the parse lock: another worker may be re-parsing (test_a_fresh_clone_parses_dbt_...)
-    with open(DBT_PROJECT.manifest_path.parent / ".parse.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_SH)
-        return json.loads(DBT_PROJECT.manifest_path.read_text())
+    return read_manifest()

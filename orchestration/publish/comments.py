@@ -17,9 +17,9 @@ def _literal(text: str) -> str:
 
 
 def copy_comments(con: duckdb.DuckDBPyConnection, source: str, target: str,
-                  tables: Iterable[tuple[str, str]]) -> int:
+                  tables: Iterable[tuple[str, str]]) -> None:
     """The comments of the `(schema, table)`s of `source` and of their columns onto the same tables of
-    `target` (the columns both have); the number of comments written."""
+    `target` (the columns both have)."""
     wanted = set(tables)
     statements = [
         f'comment on table {target}.{schema}."{table}" is {_literal(comment)}'
@@ -48,4 +48,3 @@ def copy_comments(con: duckdb.DuckDBPyConnection, source: str, target: str,
         if (schema, table) in wanted]
     if statements:
         con.execute(";\n".join(statements))
-    return len(statements)

@@ -40,8 +40,6 @@ DBT_BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
 #: Each run's dbt artifacts (relative to the dbt project); the newest KEEP_RUN_TARGETS are kept.
 RUN_TARGETS = Path("target") / "runs"
 KEEP_RUN_TARGETS = 10
-#: dbt's parse state per connection profile (transform/parse_state.py), relative to the dbt project.
-PARSE_STATES = Path("target") / "parse_states"
 
 
 @contextmanager
@@ -169,7 +167,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     context.log.info(f"dbt build for as-of date {plan.as_of} ({plan.mode}: {plan.mode_reason})")
     gx_warm_up()  # the checks after dbt find GX imported: it loads while this step waits on dbt
     target = run_target(plan.run_id)
-    states = DBT_PROJECT.project_dir / PARSE_STATES
+    states = DBT_PROJECT.project_dir / parse_state.STATES
     with dbt_environment(warehouse, plan):
         profile = parse_state.profile_key(os.environ)
         parse_state.restore(states, profile, DBT_PROJECT.project_dir / target)

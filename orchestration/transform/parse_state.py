@@ -21,6 +21,8 @@ from pathlib import Path
 #: What profiles.yml reads from the environment (the profile hash dbt compares), and the sources' paths.
 PROFILE_ENV = ("CW_WAREHOUSE_DIR", "CW_DBT_THREADS", "CW_DUCKDB_THREADS", "CW_DUCKDB_MEMORY_LIMIT")
 STATE_FILE = "partial_parse.msgpack"
+#: Where the states are kept, relative to the dbt project (beside dbt's own target artifacts).
+STATES = Path("target") / "parse_states"
 KEEP_STATES = 10
 
 

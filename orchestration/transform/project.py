@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -78,10 +80,23 @@ def ensure_manifest() -> None:
         return
     # Several processes may load the code location at once (`dagster dev`, a CLI run, test workers):
     # one parses, the others wait for it and find the manifest fresh.
-    target = DBT_PROJECT.project_dir / DBT_PROJECT.target_path
-    target.mkdir(parents=True, exist_ok=True)
-    with open(target / ".parse.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _parse_lock(fcntl.LOCK_EX):
         if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
             # (dagster-dbt's own preparer would look for `dbt` on PATH)
             dbt_resource().cli(["parse", "--quiet"], target_path=DBT_PROJECT.target_path).wait()
+
+
+def read_manifest() -> dict[str, Any]:
+    """The parsed manifest, parsed first when missing or stale; read while no other process re-parses."""
+    ensure_manifest()
+    with _parse_lock(fcntl.LOCK_SH):
+        return json.loads(DBT_PROJECT.manifest_path.read_text())
+
+
+@contextmanager
+def _parse_lock(kind: int) -> Iterator[None]:
+    target = DBT_PROJECT.project_dir / DBT_PROJECT.target_path
+    target.mkdir(parents=True, exist_ok=True)
+    with open(target / ".parse.lock", "a") as lock:
+        fcntl.flock(lock, kind)
+        yield

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.conftest import run_cli
-from tests.e2e.test_pipeline import _marts
+from tests.e2e.published import published_marts
 
 pytestmark = [pytest.mark.slow, pytest.mark.ops]
 
@@ -36,6 +36,6 @@ def test_a_week_of_nights_publishes_what_a_full_build_publishes(published_copy, 
     fresh = tmp_path / "fresh"
     once = run_cli("run", "--landing", str(landing), "--warehouse", str(fresh), "--as-of", day.isoformat())
     assert once.returncode == 0, once.stdout + once.stderr
-    nightly, full = _marts(published_copy / "serving.duckdb"), _marts(fresh / "serving.duckdb")
+    nightly, full = published_marts(published_copy / "serving.duckdb"), published_marts(fresh / "serving.duckdb")
     for table in full:
         assert nightly[table] == full[table], table

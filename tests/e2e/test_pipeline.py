@@ -10,16 +10,10 @@ import duckdb
 import pytest
 
 from tests.conftest import run_cli
+from tests.e2e.published import CONTRACT_TABLES, published_marts
 
 pytestmark = pytest.mark.slow
 
-CONTRACT_TABLES = {
-    "marts": {"dim_customer", "dim_customer_history", "fct_order_lines", "fct_invoices", "fct_interactions",
-              "customer_tier", "customer_value", "customer_churn", "customer_credit", "customer_classification",
-              "customer_classification_history", "segment_summary", "customer_needs", "customer_actions",
-              "customer_profile"},
-    "audit": {"load_log", "quarantine", "identity_map", "check_results", "runs"},
-}
 
 
 def tables(serving: Path) -> dict[str, set[str]]:
@@ -132,20 +126,6 @@ def test_rebuild_flag_rebuilds_unchanged_inputs_identically(published_copy, demo
                            "order by recorded_at desc limit 1").fetchone() == (True, True)
 
 
-def _marts(serving: Path) -> dict[str, list]:
-    """The published marts as a full build makes them: history tables at the latest D only, no load
-    times (two warehouses load the same files at different times)."""
-    out = {}
-    with duckdb.connect(str(serving), read_only=True) as con:
-        for name in sorted(CONTRACT_TABLES["marts"] - {"dim_customer_history"}):
-            cols = [c[0] for c in con.execute(f"describe marts.{name}").fetchall()
-                    if c[0] not in ("run_id", "loaded_at", "built_run_id")]
-            latest = (" where as_of_date = (select max(as_of_date) from marts.customer_classification_history)"
-                      if name == "customer_classification_history" else "")
-            out[name] = sorted(map(repr, con.execute(f"select {', '.join(cols)} from marts.{name}{latest}").fetchall()))
-    return out
-
-
 def test_an_incremental_run_publishes_what_a_full_build_publishes(published, demo_landing, tmp_path):
     """Last export day held back, then landed: the second run builds the order lines incrementally
     (new lines, re-sent versions, customers re-keyed by the new snapshots) and publishes exactly the
@@ -164,7 +144,7 @@ def test_an_incremental_run_publishes_what_a_full_build_publishes(published, dem
     with duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True) as con:
         modes = con.execute("select dbt_full_refresh from audit.run_inputs order by recorded_at").fetchall()
     assert modes == [(True,), (False,)]
-    assert _marts(warehouse / "serving.duckdb") == _marts(published[0] / "serving.duckdb")
+    assert published_marts(warehouse / "serving.duckdb") == published_marts(published[0] / "serving.duckdb")
     # the second night's dbt starts from the first night's parse state (transform/parse_state.py)
     second_log = max((warehouse / "logs").glob("run-*.log"), key=lambda p: p.stat().st_mtime)
     assert "Unable to do partial parsing" not in second_log.read_text()

@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from tests.conftest import ROOT, run_cli
-from tests.e2e.test_pipeline import _marts
+from tests.e2e.published import published_marts
 
 pytestmark = pytest.mark.slow
 
@@ -95,7 +95,7 @@ def test_a_run_killed_at_any_moment_leaves_serving_whole_and_the_next_run_recove
                     env={"DAGSTER_HOME": str(home)})
     assert final.returncode == 0, final.stdout + final.stderr
     serving = warehouse / "serving.duckdb"
-    assert _marts(serving) == _marts(published[0] / "serving.duckdb")
+    assert published_marts(serving) == published_marts(published[0] / "serving.duckdb")
     with duckdb.connect(str(serving), read_only=True) as con:
         statuses = dict(con.execute("select run_id, status from audit.runs").fetchall())
         holder = con.execute("select run_id from audit.publication").fetchone()[0]
@@ -160,7 +160,7 @@ def test_a_machine_fault_is_no_verdict_and_the_next_run_publishes_the_clean_mart
         assert con.execute("select count(*) from audit.load_log where status = 'rejected'").fetchone()[0] == 0
     healthy = run_cli("run", "--landing", str(demo_landing), "--warehouse", str(warehouse))
     assert healthy.returncode == 0, healthy.stdout + healthy.stderr
-    assert _marts(warehouse / "serving.duckdb") == _marts(published[0] / "serving.duckdb")
+    assert published_marts(warehouse / "serving.duckdb") == published_marts(published[0] / "serving.duckdb")
 
 
 def test_a_truncated_snapshot_is_held_until_accepted(demo_landing, published_copy, tmp_path):
