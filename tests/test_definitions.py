@@ -156,6 +156,25 @@ def test_dbt_never_sees_the_webhook(monkeypatch):
     monkeypatch.setattr(sys, "argv", ["dbt_child.py", "--version"])
     monkeypatch.setitem(sys.modules, "dbt.cli.main", type(sys)("fake"))
     sys.modules["dbt.cli.main"].cli = lambda: seen.update(os.environ) or 0
-    with pytest.raises(SystemExit):
-        dbt_child.main()
+    assert dbt_child.main() == 0
     assert seen and "CW_ALERT_WEBHOOK" not in seen
+
+
+@pytest.mark.parametrize(("ends_with", "status"), [(SystemExit(0), 0), (SystemExit(2), 2), (SystemExit(None), 0),
+                                                    (SystemExit("no profile"), 1)])
+def test_the_dbt_child_returns_dbts_exit_status(monkeypatch, capsys, ends_with, status):
+    """The child ends with os._exit(status) (transform/dbt_child.py): the status must be dbt's, or a failed
+    build would look like a successful one to dagster-dbt."""
+    import sys
+
+    from orchestration.transform import dbt_child
+
+    def cli():
+        raise ends_with
+
+    monkeypatch.setattr(dbt_child, "_die_with_parent", lambda: None)
+    monkeypatch.setattr(sys, "argv", ["dbt_child.py", "build"])
+    monkeypatch.setitem(sys.modules, "dbt.cli.main", type(sys)("fake"))
+    sys.modules["dbt.cli.main"].cli = cli
+    assert dbt_child.main() == status
+    assert ("no profile" in capsys.readouterr().err) == (status == 1)

@@ -5,10 +5,15 @@ to its Python and the first "global flag" to this file, so dbt runs through here
 - on Linux the child asks the kernel for SIGTERM when its parent dies (`PR_SET_PDEATHSIG`): a run
   killed by the OOM killer or `kill -9` does not leave a dbt process behind writing warehouse.duckdb
   (the next run would find the file locked);
-- the secrets of the environment (the alert webhook, the serving files' keys) are dropped before dbt starts.
+- the secrets of the environment (the alert webhook, the serving files' keys) are dropped before dbt starts;
+- once dbt is done (its results written, its connections closed, every other exit handler run) the process
+  ends with `os._exit(dbt's status)`: the interpreter's teardown of what dbt imported (~1 s) would only delay
+  the step, which waits for dbt's output to close (docs/decisions.md, "dbt invocation").
 Standard library only: it must start fast and import nothing of the project.
 """
 
+import atexit
+import contextlib
 import ctypes
 import os
 import signal
@@ -17,6 +22,7 @@ import sys
 PR_SET_PDEATHSIG = 1
 SECRET_VARIABLES = ("CW_ALERT_WEBHOOK",)  # orchestration.settings.SECRET_VARIABLES
 SECRET_PREFIXES = ("CW_SERVING_KEY_",)  # orchestration.settings.SERVING_KEY_PREFIX
+_status = [1]  # dbt's exit status (1 until main() returns one)
 
 
 def _die_with_parent() -> None:
@@ -37,15 +43,33 @@ def _die_with_parent() -> None:
         sys.exit(1)
 
 
-def main() -> None:
+def _end_process() -> None:
+    """The last exit handler (registered before dbt is imported, so dbt-duckdb's and pyspark's run first)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(_status[0])
+
+
+def main() -> int:
+    """Runs dbt with `sys.argv`; returns its exit status."""
     _die_with_parent()
     for name in [*SECRET_VARIABLES, *(k for k in os.environ if k.startswith(SECRET_PREFIXES))]:
         os.environ.pop(name, None)
     from dbt.cli.main import cli
 
     sys.argv[0] = "dbt"
-    sys.exit(cli())
+    try:
+        cli()  # click's standalone mode ends with SystemExit(dbt's status)
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        print(exc.code, file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    atexit.register(_end_process)
+    _status[0] = main()
+    sys.exit(_status[0])
