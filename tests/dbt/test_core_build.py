@@ -315,6 +315,22 @@ def test_convergence_test_fails_with_too_few_passes(built):
     assert rebuilt.returncode == 0, rebuilt.stdout[-2000:]
 
 
+def test_primary_key_fails_on_a_duplicated_and_on_a_missing_key(built, tmp_path):
+    """`primary_key` (macros/testing/generic_tests.sql) is dbt's unique + not_null in one test: a key held
+    by two rows and a row without a key are each one failing row."""
+    project, built_warehouse = built
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(built_warehouse, warehouse)
+    select = "primary_key_dim_customer_customer_key"
+    assert (clean := _dbt(project, warehouse, "test", "-s", select)).returncode == 0, clean.stdout[-2000:]
+    with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
+        con.execute("create or replace table marts.dim_customer as select * from marts.dim_customer "
+                    "union all (select * from marts.dim_customer order by customer_key limit 1) "
+                    "union all (select * replace (null as customer_key) from marts.dim_customer limit 1)")
+    failed = _dbt(project, warehouse, "test", "-s", select)
+    assert failed.returncode != 0 and "Got 2 results" in failed.stdout, failed.stdout[-2000:]
+
+
 def test_header_only_newest_accounts_snapshot_empties_crm(built, tmp_path):
     """The newest accounts file has only its header: stg_crm__accounts is empty (the older
     snapshot's rows do not stay current) and the CRM-only customers leave dim_customer."""
