@@ -3,9 +3,9 @@
 After `main()` returns, every warehouse connection, lock and the Dagster instance are closed and the
 summary is printed; what remains is the interpreter tearing down the ~3,000 modules Dagster, dbt and
 GX load and the objects they hold: about a second of every run, with nothing left to do (measured:
-docs/decisions.md, "The run command"). So the last exit handler ends the
-process with `os._exit` after every other exit handler (logging's flush, temporary directories) has
-run. It is registered first because exit handlers run last-registered first.
+docs/decisions.md, "The run command"). So the last exit handler ends the process with `os._exit` after
+every other exit handler (logging's flush, temporary directories) has run. It is registered first because
+exit handlers run last-registered first.
 """
 
 import atexit
@@ -13,7 +13,7 @@ import contextlib
 import os
 import sys
 
-_exit_code = [1]  # what main() returned (1 if it raised: the handler still ends the process)
+_exit_code = [1]  # what main() returned; 1 if it raised (main() itself turns Ctrl-C and errors into 1)
 
 
 def _end_process() -> None:

@@ -15,4 +15,3 @@ def test_a_usage_error_exits_two_with_the_usage_on_stderr():
     result = run_cli("no-such-command")
     assert result.returncode == 2
     assert "usage:" in result.stderr and "invalid choice" in result.stderr
-
