@@ -7,22 +7,21 @@ to its Python and the first "global flag" to this file, so dbt runs through here
   (the next run would find the file locked);
 - the secrets of the environment (the alert webhook, the serving files' keys) are dropped before dbt starts;
 - once dbt is done (its results written, its connections closed, every other exit handler run) the process
-  ends with `os._exit(dbt's status)`: the interpreter's teardown of what dbt imported (~1 s) would only delay
-  the step, which waits for dbt's output to close (docs/decisions.md, "dbt invocation").
-Standard library only: it must start fast and import nothing of the project.
+  ends with `os._exit(dbt's status)` (orchestration/process_exit.py): the interpreter's teardown of what dbt
+  imported (~1 s) would only delay the step, which waits for dbt's output to close.
+Standard library only: it must start fast, and imports nothing of the project but process_exit (stdlib only).
 """
 
-import atexit
-import contextlib
 import ctypes
 import os
 import signal
 import sys
 
+from orchestration.process_exit import end_after_exit_handlers, exit_status
+
 PR_SET_PDEATHSIG = 1
 SECRET_VARIABLES = ("CW_ALERT_WEBHOOK",)  # orchestration.settings.SECRET_VARIABLES
 SECRET_PREFIXES = ("CW_SERVING_KEY_",)  # orchestration.settings.SERVING_KEY_PREFIX
-_status = [1]  # dbt's exit status (1 until main() returns one)
 
 
 def _die_with_parent() -> None:
@@ -43,14 +42,6 @@ def _die_with_parent() -> None:
         sys.exit(1)
 
 
-def _end_process() -> None:
-    """The last exit handler (registered before dbt is imported, so dbt-duckdb's and pyspark's run first)."""
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
-    os._exit(_status[0])
-
-
 def main() -> int:
     """Runs dbt with `sys.argv`; returns its exit status."""
     _die_with_parent()
@@ -62,14 +53,14 @@ def main() -> int:
     try:
         cli()  # click's standalone mode ends with SystemExit(dbt's status)
     except SystemExit as exc:
-        if exc.code is None or isinstance(exc.code, int):
-            return exc.code or 0
-        print(exc.code, file=sys.stderr)
-        return 1
+        if isinstance(exc.code, str):  # swallowed here, so printed here, as Python would
+            print(exc.code, file=sys.stderr)
+        return exit_status(exc)
     return 0
 
 
 if __name__ == "__main__":
-    atexit.register(_end_process)
-    _status[0] = main()
-    sys.exit(_status[0])
+    status = [1]  # 1 until main() returns dbt's
+    end_after_exit_handlers(status)  # before dbt is imported: dbt-duckdb's and pyspark's exit handlers run first
+    status[0] = main()
+    sys.exit(status[0])
