@@ -6,22 +6,34 @@ not in the middle of a nightly run.
 
 - dagster-dbt: its column-lineage builder (sqlglot over the compiled SQL) and the event history it
   reads; `DbtCliResource`'s CLI-version probe and in-process adapter, which this project skips;
-- dagster: serialisation of metadata values (the lineage cache).
+- dagster: serialisation of metadata values (the lineage cache); the SQLite event log storage's
+  connection handling (`PooledSqliteEventLogStorage`, selected by the project's dagster.yaml).
 """
 
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Mapping
+import os
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME, SqliteEventLogStorage
 from dagster._serdes import deserialize_value, serialize_value
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject
 from dagster_dbt.core.dbt_cli_event import EventHistoryMetadata, _build_column_lineage_metadata
 from packaging import version
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import Connection
+from sqlalchemy.pool import QueuePool
 
 __all__ = [
+    "PooledSqliteEventLogStorage",
     "SkipStartupProbes",
     "WarehouseDbtResource",
     "column_lineage_metadata",
@@ -62,3 +74,103 @@ class SkipStartupProbes:
 
 class WarehouseDbtResource(SkipStartupProbes, DbtCliResource):
     """dagster-dbt's CLI resource without the start-up probes this project does not need."""
+
+
+_LIVE_STORAGES: weakref.WeakSet[PooledSqliteEventLogStorage] = weakref.WeakSet()
+
+
+class PooledSqliteEventLogStorage(SqliteEventLogStorage):
+    """Dagster's SQLite event log — the same files (`<DAGSTER_HOME>/history/runs/*.db`), schema, WAL
+    journal and busy timeout, readable and writable side by side with the stock class (the UI, the
+    daemon) — that keeps one SQLAlchemy engine per shard, with its connection open between events.
+
+    The stock class creates a new engine for every connection and disposes of it afterwards, and
+    storing one event takes one to three connections (the run's shard, the index shard). Each new
+    engine initialises its dialect, and closing a WAL database's last connection checkpoints it: a
+    night's ~1,200 events cost seconds of that alone. Here, as upstream, every use of a shard holds the
+    storage's lock, so an open connection is used by one thread at a time; it sits outside any
+    transaction between uses, so it holds no lock another process could wait for. At most
+    `MAX_OPEN_SHARDS` shards keep an engine (least recently used first out), so a long-lived process
+    (the daemon, the UI) does not collect one open file per run. A forked child never uses its
+    parent's connections (SQLAlchemy's fork rule): it starts with none.
+
+    Configured in dagster.yaml as `event_log_storage` with `dagster_home: {env: DAGSTER_HOME}`.
+    """
+
+    MAX_OPEN_SHARDS = 8
+    BUSY_TIMEOUT_SECONDS = 30  # dagster's SQLITE_BUSY_TIMEOUT_SECONDS
+
+    def __init__(self, base_dir: str, inst_data: Any = None):
+        self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._engines_lock = threading.Lock()
+        self._tables_found: set[str] = set()
+        _LIVE_STORAGES.add(self)
+        super().__init__(base_dir, inst_data)
+
+    @classmethod
+    def config_type(cls) -> dict:
+        return {"dagster_home": dg.StringSource}
+
+    @classmethod
+    def from_config_value(cls, inst_data: Any, config_value: Mapping[str, Any]) -> PooledSqliteEventLogStorage:
+        return cls(os.path.join(config_value["dagster_home"], "history", "runs"), inst_data=inst_data)
+
+    def _engine(self, shard: str) -> Engine:
+        with self._engines_lock:
+            engine = self._engines.pop(shard, None)
+            if engine is None:
+                # pool of one kept connection; _initdb briefly opens a second one (inspect) on a new shard
+                engine = create_engine(self.conn_string_for_shard(shard), poolclass=QueuePool, pool_size=1,
+                                       max_overflow=2, connect_args={"timeout": self.BUSY_TIMEOUT_SECONDS,
+                                                                     "check_same_thread": False})
+            self._engines[shard] = engine
+            while len(self._engines) > self.MAX_OPEN_SHARDS:
+                self._engines.popitem(last=False)[1].dispose()
+            return engine
+
+    @contextmanager
+    def _connect(self, shard: str) -> Iterator[Connection]:
+        with self._db_lock:
+            engine = self._engine(shard)
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+            with engine.connect() as conn, conn.begin():
+                yield conn
+
+    def has_table(self, table_name: str) -> bool:
+        """Upstream creates an engine for this on every asset event (`_store_asset_event_tags`); a table
+        that exists stays (migrations only add), so a found one is remembered."""
+        if table_name in self._tables_found:
+            return True
+        engine = self._engine(INDEX_SHARD_NAME)  # not under _db_lock: called inside index transactions
+        with engine.connect() as conn:
+            found = bool(engine.dialect.has_table(conn, table_name))
+        if found:
+            self._tables_found.add(table_name)
+        return found
+
+    def close_connections(self, *, close: bool = True) -> None:
+        """Dispose of every kept engine (`close=False`: forget them without touching the connections,
+        which belong to the parent of a forked child)."""
+        with self._engines_lock:
+            engines, self._engines = list(self._engines.values()), OrderedDict()
+        for engine in engines:
+            engine.dispose(close=close)
+
+    def wipe(self) -> None:
+        self.close_connections()  # the shards' files are deleted
+        super().wipe()
+
+    def dispose(self) -> None:
+        super().dispose()
+        self.close_connections()
+
+
+def _forget_connections_after_fork() -> None:
+    for storage in list(_LIVE_STORAGES):
+        storage._engines_lock = threading.Lock()
+        storage.close_connections(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_connections_after_fork)

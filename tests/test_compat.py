@@ -3,9 +3,16 @@ a pinned upgrade that moves one of them fails here, loudly, rather than in a nig
 
 from __future__ import annotations
 
+import os
+import shutil
+import time
+
 import dagster as dg
+from dagster._core.events import StepMaterializationData
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
 from orchestration import compat
+from orchestration.settings import PROJECT_ROOT as ROOT
 from orchestration.transform.project import DBT_PROJECT, TRANSLATOR, dbt_resource
 
 
@@ -36,3 +43,79 @@ def test_the_column_lineage_builder_reads_a_compiled_model(tmp_path, dbt_manifes
                                               type(TRANSLATOR)(), tmp_path, DBT_PROJECT)
     deps = metadata["dagster/column_lineage"].deps_by_column["customer_name"]
     assert {d.asset_key for d in deps} == {dg.AssetKey(["intermediate", "int_customers"])}
+
+
+# --- the event log storage of the project's dagster.yaml ---------------------------------------------
+
+@dg.asset
+def _probe() -> int:
+    return 1
+
+
+def _instance_with_project_config(home, monkeypatch) -> dg.DagsterInstance:
+    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    return dg.DagsterInstance.get()
+
+
+def _materializations(storage, run_id: str) -> int:
+    materialization = dg.DagsterEventType.ASSET_MATERIALIZATION
+    return sum(1 for e in storage.get_logs_for_run(run_id) if e.dagster_event_type == materialization)
+
+
+def _latest_materialization_run(storage) -> str:
+    return storage.get_latest_materialization_events([dg.AssetKey("_probe")])[dg.AssetKey("_probe")].run_id
+
+
+def test_the_pooled_event_log_shares_its_files_with_dagsters_own(tmp_path, monkeypatch):
+    """The UI and the daemon may read and write the same event log with Dagster's stock class: each
+    side sees what the other wrote, while the pooled one keeps its connections open."""
+    instance = _instance_with_project_config(tmp_path, monkeypatch)
+    pooled = instance.event_log_storage
+    assert isinstance(pooled, compat.PooledSqliteEventLogStorage)
+    ours = dg.materialize([_probe], instance=instance).run_id
+    stock = SqliteEventLogStorage(str(tmp_path / "history" / "runs"))
+    assert _materializations(stock, ours) == 1
+    assert _latest_materialization_run(stock) == ours
+
+    theirs = "0" * 8 + "-0000-0000-0000-" + "0" * 12
+    stock.store_event(dg.EventLogEntry(
+        error_info=None, level="INFO", user_message="", run_id=theirs, timestamp=time.time(),
+        dagster_event=dg.DagsterEvent(dg.DagsterEventType.ASSET_MATERIALIZATION.value, "job",
+                                      event_specific_data=StepMaterializationData(dg.AssetMaterialization("_probe")))))
+    assert _materializations(pooled, theirs) == 1
+    assert _latest_materialization_run(pooled) == theirs
+    instance.dispose()
+
+
+def test_the_pooled_event_log_keeps_few_databases_open(tmp_path):
+    storage = compat.PooledSqliteEventLogStorage(str(tmp_path))
+    run_ids = [f"{i:08d}-0000-0000-0000-000000000000" for i in range(storage.MAX_OPEN_SHARDS + 4)]
+    for run_id in run_ids:
+        storage.store_event(dg.EventLogEntry(error_info=None, level="INFO", user_message="hello", run_id=run_id,
+                                             timestamp=time.time()))
+    assert len(storage._engines) <= storage.MAX_OPEN_SHARDS
+    assert [e.user_message for e in storage.get_logs_for_run(run_ids[0])] == ["hello"]  # reopened
+    storage.dispose()
+    assert not storage._engines
+
+
+def test_a_forked_child_writes_with_its_own_connections(tmp_path):
+    storage = compat.PooledSqliteEventLogStorage(str(tmp_path))
+    run_id = "00000000-0000-0000-0000-000000000001"
+    storage.store_event(dg.EventLogEntry(error_info=None, level="INFO", user_message="parent", run_id=run_id,
+                                         timestamp=time.time()))
+    pid = os.fork()
+    if pid == 0:  # the child: none of the parent's connections, and its own work reaches the file
+        status = 1
+        try:
+            if not storage._engines:
+                storage.store_event(dg.EventLogEntry(error_info=None, level="INFO", user_message="child",
+                                                     run_id=run_id, timestamp=time.time()))
+                status = 0
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert [e.user_message for e in storage.get_logs_for_run(run_id)] == ["parent", "child"]
+    storage.dispose()
