@@ -80,11 +80,15 @@ def kill_during(phase: str, landing: Path, warehouse: Path, home: Path) -> int:
 
 @pytest.mark.ops
 def test_a_run_killed_at_any_moment_leaves_serving_whole_and_the_next_run_recovers(demo_landing, published,
-                                                                                  tmp_path):
+                                                                                  tmp_path, monkeypatch):
     """kill -9 during ingestion, dbt, checks and publish, one run after the other: then a run publishes
-    exactly the marts of a run that was never interrupted, and audit.runs agrees with serving."""
+    exactly the marts of a run that was never interrupted, and audit.runs agrees with serving. The
+    instance is configured as `make run`'s (the project's dagster.yaml: its event log keeps connections
+    open, and this test reads it from another process while the run writes and after it is killed)."""
     warehouse, home = tmp_path / "wh", tmp_path / "home"
     home.mkdir()
+    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))  # the config reads it (from_config below)
     for phase in PHASES:
         group = kill_during(phase, demo_landing, warehouse, home)
         deadline = time.monotonic() + 10  # the kernel's SIGTERM to dbt (dbt_child.py) takes a moment
