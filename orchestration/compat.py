@@ -24,6 +24,7 @@ from typing import Any
 
 import dagster as dg
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME, SqliteEventLogStorage
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._serdes import deserialize_value, serialize_value
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject
 from dagster_dbt.core.dbt_cli_event import EventHistoryMetadata, _build_column_lineage_metadata
@@ -98,7 +99,6 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     """
 
     MAX_OPEN_SHARDS = 8
-    BUSY_TIMEOUT_SECONDS = 30  # dagster's SQLITE_BUSY_TIMEOUT_SECONDS
 
     def __init__(self, base_dir: str, inst_data: Any = None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
@@ -121,7 +121,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             if engine is None:
                 # pool of one kept connection; _initdb briefly opens a second one (inspect) on a new shard
                 engine = create_engine(self.conn_string_for_shard(shard), poolclass=QueuePool, pool_size=1,
-                                       max_overflow=2, connect_args={"timeout": self.BUSY_TIMEOUT_SECONDS,
+                                       max_overflow=2, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
                                                                      "check_same_thread": False})
             self._engines[shard] = engine
             while len(self._engines) > self.MAX_OPEN_SHARDS:

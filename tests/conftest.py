@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,13 @@ def run_cli(*args: str, env: dict | None = None, timeout: int = 600) -> subproce
             full_env.pop(key, None)
     return subprocess.run([sys.executable, "-m", "orchestration", *args], cwd=ROOT, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def project_dagster_home(home: Path) -> Path:
+    """`home` configured as `make run` and `make ui` configure theirs: the project's dagster.yaml."""
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    return home
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ a pinned upgrade that moves one of them fails here, loudly, rather than in a nig
 from __future__ import annotations
 
 import os
-import shutil
 import time
 
 import dagster as dg
@@ -12,8 +11,8 @@ from dagster._core.events import StepMaterializationData
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
 from orchestration import compat
-from orchestration.settings import PROJECT_ROOT as ROOT
 from orchestration.transform.project import DBT_PROJECT, TRANSLATOR, dbt_resource
+from tests.conftest import project_dagster_home
 
 
 def test_the_dbt_resource_skips_its_startup_probes():
@@ -53,8 +52,7 @@ def _probe() -> int:
 
 
 def _instance_with_project_config(home, monkeypatch) -> dg.DagsterInstance:
-    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
-    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv("DAGSTER_HOME", str(project_dagster_home(home)))
     return dg.DagsterInstance.get()
 
 

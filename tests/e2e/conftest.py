@@ -7,16 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.settings import PROJECT_ROOT as ROOT
-from tests.conftest import run_cli
+from tests.conftest import project_dagster_home, run_cli
 
 
 @pytest.fixture(scope="session")
 def dagster_home(tmp_path_factory) -> Path:
-    """An instance configured as `make run` and `make ui` configure theirs (the project's dagster.yaml)."""
-    home = tmp_path_factory.mktemp("dagster_home")
-    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
-    return home
+    return project_dagster_home(tmp_path_factory.mktemp("dagster_home"))
 
 
 @pytest.fixture(scope="session")

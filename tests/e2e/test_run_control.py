@@ -16,7 +16,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, project_dagster_home, run_cli
 from tests.e2e.published import published_marts
 
 pytestmark = pytest.mark.slow
@@ -86,8 +86,7 @@ def test_a_run_killed_at_any_moment_leaves_serving_whole_and_the_next_run_recove
     instance is configured as `make run`'s (the project's dagster.yaml: its event log keeps connections
     open, and this test reads it from another process while the run writes and after it is killed)."""
     warehouse, home = tmp_path / "wh", tmp_path / "home"
-    home.mkdir()
-    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    project_dagster_home(home)
     monkeypatch.setenv("DAGSTER_HOME", str(home))  # the config reads it (from_config below)
     for phase in PHASES:
         group = kill_during(phase, demo_landing, warehouse, home)
