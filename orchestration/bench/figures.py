@@ -1,7 +1,9 @@
-"""Figures of one finished run: stage times from the Dagster step statistics, rows from audit.load_log."""
+"""Figures of one finished run: stage times from the Dagster step statistics, rows from audit.load_log,
+dbt's own figures from its run_results.json."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -102,6 +104,22 @@ def load_figures(warehouse_db: Path, run_id: str | None) -> dict:
             "rows_quarantined": rows_quarantined, "bytes_loaded": size,
             "order_lines_files": [path for path, _ in order_lines],
             "order_lines_rows": sum(n for _, n in order_lines)}
+
+
+def dbt_figures(run_results: Path, slowest: int = 8) -> dict | None:
+    """What dbt's own build took (None when the run wrote no run_results.json: dbt did not run): its wall
+    time, the node time of models (seeds and snapshots with them) and of tests (its threads run nodes side
+    by side, so node time exceeds wall time), and the slowest nodes (name: seconds)."""
+    if not run_results.is_file():
+        return None
+    results = json.loads(run_results.read_text())
+    nodes = [(r["unique_id"], float(r.get("execution_time") or 0.0)) for r in results.get("results", [])]
+    tests = sum(t for uid, t in nodes if uid.startswith(("test.", "unit_test.")))
+    return {"seconds": round(float(results.get("elapsed_time") or 0.0), 3),
+            "model_node_seconds": round(sum(t for _, t in nodes) - tests, 3),
+            "test_node_seconds": round(tests, 3), "nodes": len(nodes),
+            "slowest": {uid.split(".")[2] if uid.startswith("test.") else uid.split(".")[-1]: round(t, 2)
+                        for uid, t in sorted(nodes, key=lambda n: -n[1])[:slowest]}}
 
 
 def rate(rows: int, seconds: float) -> float | None:

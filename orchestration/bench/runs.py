@@ -9,7 +9,8 @@ from pathlib import Path
 
 from orchestration.bench import baseline, figures
 from orchestration.bench.process import measure, parse_run_id
-from orchestration.settings import PROJECT_ROOT, Settings
+from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
+from orchestration.transform.assets import run_target
 
 
 def log(message: str) -> None:
@@ -45,7 +46,13 @@ def run_once(name: str, landing: Path, warehouse: Path, as_of: date, home: Path,
     result.update({k: v for k, v in loads.items() if k != "order_lines_files"})
     result["ingest_rows_per_second"] = figures.rate(loads["rows_loaded"], result["stages"]["ingest"])
     result["order_lines"] = order_lines_figures(loads["order_lines_files"], landing, steps, warehouse, settings)
+    result["dbt"] = figures.dbt_figures(DBT_PROJECT_DIR / run_target(run_id) / "run_results.json") if run_id else None
     log(f"  {name}: exit {proc.exit_code}, {proc.seconds:.1f}s, stages {result['stages']}")
+    if result["dbt"]:
+        dbt = result["dbt"]
+        log(f"    dbt's own {dbt['seconds']:.1f}s (node time: models {dbt['model_node_seconds']:.1f}s, tests "
+            f"{dbt['test_node_seconds']:.1f}s); slowest: "
+            + ", ".join(f"{node} {seconds:.1f}" for node, seconds in dbt["slowest"].items()))
     return result
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date
 from types import SimpleNamespace
@@ -205,3 +206,20 @@ def test_table_shows_every_run_and_the_week():
         "full", "nightly", "nothing_new", "night_2", "night_3", "night_4", "night_5", "night_6"]
     assert "S week of nights (s): 20.0 20.0 20.0 20.0 20.0 20.0 21.0; last/first 1.05" in text
     assert "PASS    S nothing-new run <= 6 s" in text
+
+
+def test_dbt_figures_split_model_and_test_node_time_and_name_the_slowest_nodes(tmp_path):
+    results = tmp_path / "run_results.json"
+    assert figures.dbt_figures(results) is None  # dbt did not run
+    results.write_text(json.dumps({"elapsed_time": 12.5, "results": [
+        {"unique_id": "model.customer_warehouse.int_customer_order_metrics", "execution_time": 6.0},
+        {"unique_id": "seed.customer_warehouse.classification_rules", "execution_time": 0.5},
+        {"unique_id": "test.customer_warehouse.primary_key_dim_customer_customer_key.c4ea32c3", "execution_time": 2.0},
+        {"unique_id": "model.customer_warehouse.dim_customer", "execution_time": 3.0},
+        {"unique_id": "test.customer_warehouse.dim_customer_columns_not_null.fd60b7e2", "execution_time": 1.0}]}))
+    dbt = figures.dbt_figures(results, slowest=3)
+    assert dbt == {"seconds": 12.5, "model_node_seconds": 9.5, "test_node_seconds": 3.0, "nodes": 5,
+                   "slowest": {"int_customer_order_metrics": 6.0, "dim_customer": 3.0,
+                               "primary_key_dim_customer_customer_key": 2.0}}
+    assert list(dbt["slowest"]) == ["int_customer_order_metrics", "dim_customer",
+                                    "primary_key_dim_customer_customer_key"]  # slowest first
