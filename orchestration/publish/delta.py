@@ -3,10 +3,10 @@ rows that changed since the run whose marts it holds, so a night's publish costs
 rather than the size of the facts (10.6M order lines at L).
 
 Per table of schema `marts` (the audit schema is small and always copied whole):
-- the incremental facts (`fct_order_lines`, `fct_invoices`) take the rows built since serving's run:
-  every build stamps the rows it writes with its run id (`built_run_id`), and a delete+insert build
-  never drops a key, so deleting those keys from the copy and inserting the rows is the whole
-  change — unless one of those runs rebuilt them in full (then the table is copied whole);
+- the incremental facts (`fct_order_lines`, `fct_invoices`, `fct_interactions`) take the rows built
+  since serving's run: every build stamps the rows it writes with its run id (`built_run_id`), and a
+  delete+insert build never drops a key, so deleting those keys from the copy and inserting the rows
+  is the whole change — unless one of those runs rebuilt them in full (then the table is copied whole);
 - the history tables dated by the as-of date (`customer_classification_history`) take the run's D:
   its rows are replaced, every other date is as serving had it (so serving's history holds exactly
   the dates that were published);
@@ -26,7 +26,8 @@ import duckdb
 
 #: Incremental facts and their unique keys (their dbt models' `unique_key`; a test compares them).
 INCREMENTAL_KEYS: dict[str, tuple[str, ...]] = {"fct_order_lines": ("order_no", "line_no"),
-                                                "fct_invoices": ("invoice_no",)}
+                                                "fct_invoices": ("invoice_no",),
+                                                "fct_interactions": ("source", "interaction_id")}
 #: Tables partitioned by the as-of date: a run replaces its own date.
 DATED: dict[str, str] = {"customer_classification_history": "as_of_date"}
 

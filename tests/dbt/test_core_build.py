@@ -359,18 +359,31 @@ def _invoice(invoice_no: str, customer_no: str, updated_at: str, paid_date: str 
             "updated_at": updated_at}
 
 
-# Day 1: RAW plus lines and an invoice of K000003, lines of K000002 on SKUs P1 and P2.
+# Day 1: RAW plus lines and an invoice of K000003, lines of K000002 on SKUs P1 and P2, an activity of the
+# CRM-only account zcrm_B1 (杭州) and an engagement of the unlinked follower dy1.
 INCREMENTAL_DAY_1 = {**RAW, "order_lines": [*RAW["order_lines"], ("2025-11-15", "2025-11-16 00:00:00", [
     _line("SO7", "K000003", "P1", 2, "2025-11-10 10:00:00"), _line("SO8", "K000002", "P2", 1, "2025-11-11 10:00:00")])],
     "invoices": [*RAW["invoices"], ("2025-11-15", "2025-11-16 00:00:00", [
         _invoice("INV7", "K000003", "2025-11-10 10:00:00"), _invoice("INV8", "K000002", "2025-11-11 10:00:00")])],
     "products": [("2025-09-30", "2025-10-01 00:00:00", [
-        {"sku": "P1", "unit_cost": "0.2"}, {"sku": "P2", "unit_cost": "1"}])]}
+        {"sku": "P1", "unit_cost": "0.2"}, {"sku": "P2", "unit_cost": "1"}])],
+    "activities": [*RAW["activities"], ("2025-11-15", "2025-11-16 00:00:00", [
+        {"activity_id": "act3", "account_id": "zcrm_B1", "activity_type": "Visit",
+         "activity_time": "2025-11-10 10:00:00", "modified_time": "2025-11-10 10:00:00"}])],
+    "engagements": [*RAW["engagements"], ("2025-11-15", "2025-11-16 00:00:00", [
+        {"event_id": "ev4", "channel": "douyin", "user_id": "dy1", "engagement_type": "comment",
+         "occurred_at_utc": "2025-11-10 12:00:00"}])]}
 # Day 2: K000003 now carries K000001's USCC (their clusters merge: its lines get another customer_key),
 # P2 costs 2 and P1 left the products snapshot, SO8 is re-sent cancelled, SO9 is new, INV8 is re-sent paid,
-# INV9 is new, act1 and ev2 are re-sent changed, act2 and ev3 are new.
+# INV9 is new, act1 and ev2 are re-sent changed, act2 and ev3 are new. zcrm_B1 moved to 苏州 (it merges with
+# K000002 by name and city: act3, not re-sent, gets K000002's key) and follower dy1 now has zcrm_c1's mobile
+# (ev4, not re-sent, reaches zcrm_c1's customer).
 INCREMENTAL_DAY_2 = {
     **INCREMENTAL_DAY_1,
+    "accounts": [*RAW["accounts"], ("2025-12-15", "2025-12-16 00:00:00", [
+        {**row, "city": "苏州"} if row["account_id"] == "zcrm_B1" else row for row in RAW["accounts"][0][2]])],
+    "followers": [*RAW["followers"], ("2025-12-15", "2025-12-16 00:00:00", [
+        {**row, "mobile": "13800000001"} if row["user_id"] == "dy1" else row for row in RAW["followers"][0][2]])],
     "customers": [*RAW["customers"], ("2025-12-15", "2025-12-16 00:00:00", [
         {**row, "tax_id": U_OK} if row["customer_no"] == "K000003" else row for row in RAW["customers"][0][2]])],
     "products": [*INCREMENTAL_DAY_1["products"], ("2025-12-15", "2025-12-16 00:00:00", [
@@ -381,12 +394,12 @@ INCREMENTAL_DAY_2 = {
     "invoices": [*INCREMENTAL_DAY_1["invoices"], ("2025-12-15", "2025-12-16 00:00:00", [
         _invoice("INV8", "K000002", "2025-12-01 10:00:00", paid_date="2025-12-01"),
         _invoice("INV9", "K000002", "2025-12-02 10:00:00")])],
-    "activities": [*RAW["activities"], ("2025-12-15", "2025-12-16 00:00:00", [
+    "activities": [*INCREMENTAL_DAY_1["activities"], ("2025-12-15", "2025-12-16 00:00:00", [
         {"activity_id": "act1", "account_id": "zcrm_A1", "activity_type": "Call",
          "activity_time": "2025-09-03 23:30:00", "modified_time": "2025-12-01 09:00:00"},
         {"activity_id": "act2", "account_id": "zcrm_B1", "activity_type": "Visit",
          "activity_time": "2025-12-02 10:00:00", "modified_time": "2025-12-02 10:00:00"}])],
-    "engagements": [*RAW["engagements"], ("2025-12-15", "2025-12-16 00:00:00", [
+    "engagements": [*INCREMENTAL_DAY_1["engagements"], ("2025-12-15", "2025-12-16 00:00:00", [
         {"event_id": "ev2", "channel": "douyin", "user_id": "dy1", "engagement_type": "share",
          "occurred_at_utc": "2025-06-30 12:00:00"},
         {"event_id": "ev3", "channel": "weibo", "user_id": "wb1", "engagement_type": "like",
@@ -404,6 +417,7 @@ def test_incremental_facts_equal_a_full_build(built, tmp_path):
     _write_raw_zone(incremental, INCREMENTAL_DAY_1)
     assert (result := _dbt(project, incremental, *build)).returncode == 0, result.stdout[-4000:]
     day_1 = dict(_query(incremental, "select order_no, customer_key from marts.fct_order_lines"))
+    interactions_1 = dict(_query(incremental, "select interaction_id, customer_key from marts.fct_interactions"))
     _write_raw_zone(fresh, INCREMENTAL_DAY_2)
     shutil.rmtree(incremental / "raw")
     shutil.copytree(fresh / "raw", incremental / "raw")  # day 1's files are the same bytes under the same names
@@ -416,7 +430,7 @@ def test_incremental_facts_equal_a_full_build(built, tmp_path):
     assert (result := _dbt(project, fresh, *build)).returncode == 0, result.stdout[-4000:]
     for table in ("staging.stg_erp__order_lines", "marts.fct_order_lines", "staging.stg_erp__invoices",
                   "marts.fct_invoices", "staging.stg_crm__activities", "staging.stg_social__engagements",
-                  "marts.fct_interactions"):
+                  "intermediate.int_interactions", "marts.fct_interactions"):
         rows = f"select * from {table} order by all"
         assert _query(incremental, rows) == _query(fresh, rows), table
     day_2 = dict(_query(incremental, "select order_no, customer_key from marts.fct_order_lines"))
@@ -425,7 +439,11 @@ def test_incremental_facts_equal_a_full_build(built, tmp_path):
                                "where invoice_no in ('INV7', 'INV8', 'INV9') order by 1") == [
         ("INV7", _md5("K000001"), False), ("INV8", _md5("K000002"), True), ("INV9", _md5("K000002"), False)]
     assert _query(incremental, "select interaction_id, interaction_type from marts.fct_interactions order by 1") == [
-        ("act1", "Call"), ("act2", "Visit"), ("ev1", "complaint"), ("ev2", "share"), ("ev3", "like")]
+        ("act1", "Call"), ("act2", "Visit"), ("act3", "Visit"), ("ev1", "complaint"), ("ev2", "share"),
+        ("ev3", "like"), ("ev4", "comment")]
+    interactions_2 = dict(_query(incremental, "select interaction_id, customer_key from marts.fct_interactions"))
+    assert interactions_1["act3"] == _md5("zcrm_B1") and interactions_2["act3"] == _md5("K000002")  # re-keyed
+    assert interactions_1["ev4"] is None and interactions_2["ev4"] == interactions_2["ev1"] is not None  # re-linked
     assert _query(incremental, "select order_no, status, has_product, unit_cost_cny from marts.fct_order_lines "
                                "where order_no in ('SO7', 'SO8', 'SO9') order by 1") == [
         ("SO7", "shipped", False, None), ("SO8", "cancelled", True, Decimal("2")), ("SO9", "shipped", False, None)]
