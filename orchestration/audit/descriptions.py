@@ -42,6 +42,20 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "evidence": "Where the failing rows are (a table or a query).",
         "evaluated_at": "When the check was evaluated (UTC).",
     }),
+    "reconciliation_totals": ("The raw order lines' totals each passing net_amount_reconciles compared with "
+                              "marts.fct_order_lines; a night starts from the newest and adds what its files "
+                              "changed.", {
+        "run_id": "The run whose check derived the totals.",
+        "feed": "The raw feed totalled (order_lines).",
+        "lines": "Order lines: the latest version of every line ever loaded.",
+        "net_amount_cny": "Σ of those versions' net amounts in CNY, each rounded to the cent.",
+        "files": "How many loaded raw files the totals count: every file loaded up to files_through.",
+        "files_through": "The newest load time (UTC) of the files counted.",
+        "derived": "full (every raw row read again) or incremental (the previous totals and the new files).",
+        "derived_in_full_at": "When the full derivation this chain of totals starts from was made (UTC); "
+                              "after 7 days the next check derives them in full again.",
+        "recorded_at": "When the totals were recorded (UTC).",
+    }),
     "runs": ("One row per pipeline run: what started it, the code and rules it ran with, whether it published.", {
         "run_id": "The run (Dagster run id).",
         "as_of_date": "The as-of date D the run classified for.",

@@ -101,6 +101,20 @@ create table if not exists audit.accepted_shrinks (
     run_id varchar not null,
     accepted_at timestamp not null
 );
+
+-- The raw order lines' totals a passing `net_amount_reconciles` compared with the mart: the next night
+-- starts from them (orchestration/quality/recon_totals.py).
+create table if not exists audit.reconciliation_totals (
+    run_id varchar not null,
+    feed varchar not null,
+    lines bigint not null,
+    net_amount_cny decimal(38, 2) not null,
+    files bigint not null,            -- the loaded files counted: every file loaded up to files_through
+    files_through timestamp,
+    derived varchar not null,         -- full | incremental
+    derived_in_full_at timestamp not null,
+    recorded_at timestamp not null
+);
 """
 
 

@@ -1,7 +1,8 @@
 """Reconciliation checks between the raw zone and the marts (all `error`):
 
 - `net_amount_reconciles` (marts/fct_order_lines): Σ net_amount_cny and the line count equal the
-  same computed from the accepted raw lines (latest version per key of every loaded file);
+  same computed from the accepted raw lines (latest version per key of every loaded file; a night
+  starts from the last passing check's totals, recon_totals.py);
 - `covers_dim_customer` (marts/customer_classification): one classification row per dim_customer row;
 - `covers_source_records` (audit/identity_map): every current CRM account, current ERP customer and
   referenced customer_no missing from the customers snapshot has an identity_map row.
@@ -14,8 +15,10 @@ import dagster as dg
 import duckdb
 
 from orchestration.feeds import ACCOUNTS, CUSTOMERS, INVOICES, ORDER_LINES, FeedSpec
-from orchestration.quality.batches import resolve_raw_path, sql_list
-from orchestration.quality.check_steps import CheckDef, CheckRun
+from orchestration.quality.batches import resolve_raw_path
+from orchestration.quality.check_steps import CheckDef
+from orchestration.quality.recon_totals import derive, latest_of, read_files, record
+from orchestration.quality.recon_totals import loaded_files as recon_files
 from orchestration.quality.results import CheckOutcome
 
 SAMPLE = 5
@@ -37,48 +40,30 @@ def loaded_files(con: duckdb.DuckDBPyConnection, root: Path, spec: FeedSpec, cur
 
 
 def latest_versions_sql(spec: FeedSpec, files: list[str]) -> str:
-    """The latest version per key of the feed's raw rows: greatest updated_at, then later export
-    date, then later load, then later row (sources.md)."""
+    """The latest version per key of the feed's raw rows (recon_totals.latest_of)."""
     if not files:
         columns = ", ".join(f'null::{t} as "{c}"' for c, t in spec.raw_schema().items())
         return f"select {columns} limit 0"
-    version = f"{spec.updated_at} desc nulls last, " if spec.updated_at else ""
-    return f"""
-        select *
-        from read_parquet({sql_list(files)}, union_by_name = true)
-        qualify row_number() over (
-            partition by {', '.join(spec.key)}
-            order by {version}_export_date desc, _loaded_at desc, _row_number desc
-        ) = 1"""
+    return latest_of(read_files(files), spec)
 
 
-def net_amount_reconciles(con: duckdb.DuckDBPyConnection, root: Path) -> CheckOutcome:
-    raw_sql = f"""
-        with
-
-        latest as ({latest_versions_sql(ORDER_LINES, loaded_files(con, root, ORDER_LINES))}),
-
-        amounts as (
-            select round(latest.quantity * latest.unit_price * (1 - latest.discount_rate) * latest.fx_rate, 2)
-                as net_amount_cny
-            from latest
-        ),
-
-        final as (
-            select count(*) as lines, sum(amounts.net_amount_cny)::decimal(38, 2) as net_amount_cny from amounts
-        )
-
-        select * from final"""
+def net_amount_reconciles(con: duckdb.DuckDBPyConnection, root: Path, run_id: str | None = None) -> CheckOutcome:
+    """The raw totals come from recon_totals (in full, or the last passing check's and tonight's files);
+    a run's passing check records them (`run_id`; None: a check on its own records nothing)."""
+    raw, raw_sql = derive(con, ORDER_LINES, recon_files(con, root, ORDER_LINES))
     mart_sql = ("select count(*) as lines, sum(net_amount_cny)::decimal(38, 2) as net_amount_cny "
                 "from marts.fct_order_lines")
-    raw_lines, raw_sum = con.execute(raw_sql).fetchone()
     mart_lines, mart_sum = con.execute(mart_sql).fetchone()
-    passed = raw_lines == mart_lines and raw_sum == mart_sum
-    observed = (f"raw: {raw_lines} lines, Σ net_amount_cny {raw_sum}; marts.fct_order_lines: {mart_lines} lines, "
-                f"Σ {mart_sum}" + ("" if passed else f"; difference {(mart_sum or 0) - (raw_sum or 0)}"))
+    raw_lines, raw_sum = raw.lines, raw.net_amount_cny
+    passed = raw_lines == mart_lines and raw_sum == (mart_sum or 0)
+    if passed and run_id is not None:
+        record(con, run_id, ORDER_LINES, raw)
+    how = "derived in full" if raw.derived == "full" else "the last passing check's + tonight's files"
+    observed = (f"raw ({how}): {raw_lines} lines, Σ net_amount_cny {raw_sum}; marts.fct_order_lines: {mart_lines} "
+                f"lines, Σ {mart_sum}" + ("" if passed else f"; difference {(mart_sum or 0) - (raw_sum or 0)}"))
     evidence = f"{mart_sql}\n-- versus, from the raw zone:\n{raw_sql}"
     return CheckOutcome(passed=passed, observed=observed, evidence=evidence,
-                        metadata={"raw_lines": raw_lines, "mart_lines": mart_lines,
+                        metadata={"raw_lines": raw_lines, "mart_lines": mart_lines, "raw_derived": raw.derived,
                                   "raw_net_amount_cny": str(raw_sum), "mart_net_amount_cny": str(mart_sum)})
 
 
@@ -163,21 +148,18 @@ def covers_source_records(con: duckdb.DuckDBPyConnection, root: Path) -> CheckOu
 
 
 RECONCILIATIONS = (
-    (("marts", "fct_order_lines"), "net_amount_reconciles", net_amount_reconciles,
+    (("marts", "fct_order_lines"), "net_amount_reconciles",
+     lambda run: net_amount_reconciles(run.con, run.warehouse.root, run.run_id),
      "Σ net_amount_cny and line count equal those of the latest raw order-line versions."),
-    (("marts", "customer_classification"), "covers_dim_customer", covers_dim_customer,
+    (("marts", "customer_classification"), "covers_dim_customer",
+     lambda run: covers_dim_customer(run.con, run.warehouse.root),
      "Exactly one classification row per dim_customer row."),
-    (("audit", "identity_map"), "covers_source_records", covers_source_records,
+    (("audit", "identity_map"), "covers_source_records",
+     lambda run: covers_source_records(run.con, run.warehouse.root),
      "Every current CRM account, current ERP customer and referenced customer_no has an identity_map row."),
 )
 
 
-def _recon_check(path: tuple[str, ...], name: str, func, description: str) -> CheckDef:
-    def body(run: CheckRun) -> CheckOutcome:
-        return func(run.con, run.warehouse.root)
-
-    return CheckDef(dg.AssetKey(list(path)), name, description, body)
-
-
 def recon_check_defs() -> list[CheckDef]:
-    return [_recon_check(*spec) for spec in RECONCILIATIONS]
+    return [CheckDef(dg.AssetKey(list(path)), name, description, body)
+            for path, name, body, description in RECONCILIATIONS]

@@ -28,12 +28,12 @@ def order_line(order_no: str = "SO00000001", line_no: str = "1", **changes) -> d
 
 def write_raw_file(warehouse: WarehouseResource, spec: FeedSpec, rows: list[dict], *, run_id: str,
                    export_date: date = date(2025, 6, 30), rows_read: int | None = None,
-                   rows_quarantined: int = 0, name: str | None = None) -> Path:
+                   rows_quarantined: int = 0, name: str | None = None,
+                   loaded_at: datetime = datetime(2025, 7, 1, 2, 0, 0)) -> Path:
     """Write `rows` as a raw-zone Parquet file (spec.raw_schema(), lineage filled in) and log it
     in audit.load_log as loaded by `run_id` with the given counts."""
     file_path = f"{spec.folder}/{name or spec.file_name(export_date)}"
     sha = hashlib.sha256(f"{file_path}{rows}{run_id}".encode()).hexdigest()
-    loaded_at = datetime(2025, 7, 1, 2, 0, 0)
     lineage = {"_file_path": file_path, "_file_sha256": sha, "_export_date": export_date.isoformat(),
                "_load_run_id": run_id, "_loaded_at": loaded_at.isoformat(sep=" ")}
     full = [{**{c: None for c in spec.column_names}, **row, **lineage, "_line_number": i + 2, "_row_number": i + 1}
