@@ -15,6 +15,13 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+#: Each run's dbt artifacts (relative to the dbt project): `run_target(run_id)`.
+DBT_RUN_TARGETS = Path("target") / "runs"
+
+
+def run_target(run_id: str) -> Path:
+    """Where a run's dbt build writes its artifacts (run_results.json, ...), relative to the dbt project."""
+    return DBT_RUN_TARGETS / run_id
 
 _TRUE = ("1", "true", "yes")
 #: Variables holding secrets: never passed to a subprocess (dbt) nor logged.

@@ -39,15 +39,18 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Facts keyed to customers through an ERP customer_no: the customer numbers whose customer_key in
-    `resolved` (an import CTE over int_identity_resolved) differs from the one the model holds
-    (identity clusters merge or split when snapshots change). -#}
-{% macro rekeyed_erp_customers(resolved) -%}
-    select built.customer_no
-    from (select distinct customer_no, customer_key from {{ this }}) as built
+{#- Rows keyed to customers through a source record id (`id_column`: an ERP customer_no, a CRM account id):
+    the ids whose customer_key in `resolved` (an import CTE over int_identity_resolved) differs from the
+    one the model holds (identity clusters merge or split when snapshots change). `where`: which of the
+    model's rows carry such ids. -#}
+{% macro rekeyed_source_ids(resolved, id_column, source_system, where=none) -%}
+    select built.{{ id_column }}
+    from (
+        select distinct {{ id_column }}, customer_key from {{ this }}{% if where %} where {{ where }}{% endif %}
+    ) as built
     left join {{ resolved }}
-        on built.customer_no = {{ resolved }}.source_id
-        and {{ resolved }}.source_system = 'erp'
+        on built.{{ id_column }} = {{ resolved }}.source_id
+        and {{ resolved }}.source_system = '{{ source_system }}'
     where {{ resolved }}.customer_key is distinct from built.customer_key
 {%- endmacro %}
 
@@ -60,7 +63,7 @@
     select {{ relation }}.*
     from {{ relation }}
     where {{ relation }}.loaded_at > ({{ built_watermark() }})
-        or {{ relation }}.customer_no in ({{ rekeyed_erp_customers(resolved) }})
+        or {{ relation }}.customer_no in ({{ rekeyed_source_ids(resolved, 'customer_no', 'erp') }})
         {%- if also_changed %}
         or {{ also_changed }}
         {%- endif %}

@@ -9,8 +9,7 @@ from pathlib import Path
 
 from orchestration.bench import baseline, figures
 from orchestration.bench.process import measure, parse_run_id
-from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
-from orchestration.transform.assets import run_target
+from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings, run_target
 
 
 def log(message: str) -> None:

@@ -15,31 +15,14 @@ import dagster as dg
 import duckdb
 
 from orchestration.feeds import ACCOUNTS, CUSTOMERS, INVOICES, ORDER_LINES, FeedSpec
-from orchestration.quality.batches import resolve_raw_path
 from orchestration.quality.check_steps import CheckDef
-from orchestration.quality.recon_totals import derive, latest_of, read_files, record
-from orchestration.quality.recon_totals import loaded_files as recon_files
+from orchestration.quality.recon_totals import LoadedFile, derive, latest_of, loaded_files, read_files, record
 from orchestration.quality.results import CheckOutcome
 
 SAMPLE = 5
 
 
-def loaded_files(con: duckdb.DuckDBPyConnection, root: Path, spec: FeedSpec, current_only: bool = False) -> list[str]:
-    """Raw files of every loaded file of the feed (any run); only the current snapshot if asked."""
-    rows = con.execute(
-        f"""
-        select raw_path
-        from audit.load_log
-        where status = 'loaded' and raw_path is not null and feed = ?
-        order by export_date desc nulls last, loaded_at desc
-        {'limit 1' if current_only else ''}
-        """,
-        [spec.name],
-    ).fetchall()
-    return [resolve_raw_path(root, r[0]) for r in rows]
-
-
-def latest_versions_sql(spec: FeedSpec, files: list[str]) -> str:
+def latest_versions_sql(spec: FeedSpec, files: list[LoadedFile]) -> str:
     """The latest version per key of the feed's raw rows (recon_totals.latest_of)."""
     if not files:
         columns = ", ".join(f'null::{t} as "{c}"' for c, t in spec.raw_schema().items())
@@ -50,7 +33,7 @@ def latest_versions_sql(spec: FeedSpec, files: list[str]) -> str:
 def net_amount_reconciles(con: duckdb.DuckDBPyConnection, root: Path, run_id: str | None = None) -> CheckOutcome:
     """The raw totals come from recon_totals (in full, or the last passing check's and tonight's files);
     a run's passing check records them (`run_id`; None: a check on its own records nothing)."""
-    raw, raw_sql = derive(con, ORDER_LINES, recon_files(con, root, ORDER_LINES))
+    raw, raw_sql = derive(con, ORDER_LINES, loaded_files(con, root, ORDER_LINES))
     mart_sql = ("select count(*) as lines, sum(net_amount_cny)::decimal(38, 2) as net_amount_cny "
                 "from marts.fct_order_lines")
     mart_lines, mart_sum = con.execute(mart_sql).fetchone()

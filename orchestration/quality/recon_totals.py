@@ -50,10 +50,13 @@ class Totals:
     derived_in_full_at: datetime  # when the full derivation this chain starts from was made
 
 
-def loaded_files(con: duckdb.DuckDBPyConnection, root: Path, spec: FeedSpec) -> list[LoadedFile]:
-    """The feed's loaded raw files, oldest load first."""
+def loaded_files(con: duckdb.DuckDBPyConnection, root: Path, spec: FeedSpec,
+                 current_only: bool = False) -> list[LoadedFile]:
+    """The feed's loaded raw files (any run), oldest load first; only the current snapshot if asked (the
+    newest export date, then the newest load)."""
+    order = "export_date desc nulls last, loaded_at desc limit 1" if current_only else "loaded_at, raw_path"
     rows = con.execute("select raw_path, loaded_at from audit.load_log where status = 'loaded' and "
-                       "raw_path is not null and feed = ? order by loaded_at, raw_path", [spec.name]).fetchall()
+                       f"raw_path is not null and feed = ? order by {order}", [spec.name]).fetchall()
     return [LoadedFile(resolve_raw_path(root, path), loaded_at) for path, loaded_at in rows]
 
 
@@ -70,8 +73,8 @@ def latest_of(relation: str, spec: FeedSpec) -> str:
         ) = 1"""
 
 
-def read_files(files: list[str]) -> str:
-    return f"read_parquet({sql_list(files)}, union_by_name = true)"
+def read_files(files: list[LoadedFile]) -> str:
+    return f"read_parquet({sql_list([f.raw_path for f in files])}, union_by_name = true)"
 
 
 def full_sql(spec: FeedSpec, files: list[LoadedFile]) -> str:
@@ -81,7 +84,7 @@ def full_sql(spec: FeedSpec, files: list[LoadedFile]) -> str:
     return f"""
         with
 
-        latest as ({latest_of(read_files([f.raw_path for f in files]), spec)}),
+        latest as ({latest_of(read_files(files), spec)}),
 
         final as (
             select count(*) as lines, coalesce(sum({NET_AMOUNT}), 0)::decimal(38, 2) as net_amount_cny
@@ -96,12 +99,12 @@ def change_sql(spec: FeedSpec, counted: list[LoadedFile], new: list[LoadedFile])
     then among the files counted before (nothing for a line new tonight)."""
     keys = ", ".join(spec.key)
     match = " and ".join(f"counted_rows.{k} = new_keys.{k}" for k in spec.key)
-    counted_rows = (f"select counted_rows.* from {read_files([f.raw_path for f in counted])} as counted_rows "
+    counted_rows = (f"select counted_rows.* from {read_files(counted)} as counted_rows "
                     f"semi join new_keys on {match}") if counted else "select * from new_rows limit 0"
     return f"""
         with
 
-        new_rows as (select * from {read_files([f.raw_path for f in new])}),
+        new_rows as (select * from {read_files(new)}),
 
         new_keys as (select distinct {keys} from new_rows),
 

@@ -26,7 +26,7 @@ from orchestration.control.resource import RunControlResource
 from orchestration.quality.carry_over import carried_over_events
 from orchestration.quality.gx_runner import warm_up as gx_warm_up
 from orchestration.resources import WarehouseResource
-from orchestration.settings import secret_names
+from orchestration.settings import DBT_RUN_TARGETS, run_target, secret_names
 from orchestration.transform import parse_state
 from orchestration.transform.lineage import LineageCache, column_lineage, relation_columns
 from orchestration.transform.metadata import mart_metadata
@@ -37,8 +37,7 @@ PUBLISHED_LAYERS = ("marts", "audit")
 LINEAGE_TRANSLATOR = type(TRANSLATOR)()
 # Unit tests are for `make test`; a nightly run builds models and runs data tests only.
 DBT_BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
-#: Each run's dbt artifacts (relative to the dbt project); the newest KEEP_RUN_TARGETS are kept.
-RUN_TARGETS = Path("target") / "runs"
+#: Each run's dbt artifacts (settings.run_target): the newest KEEP_RUN_TARGETS are kept.
 KEEP_RUN_TARGETS = 10
 
 
@@ -65,12 +64,8 @@ def dbt_environment(warehouse: WarehouseResource, plan: RunPlan) -> Iterator[Non
                 os.environ[key] = value
 
 
-def run_target(run_id: str) -> Path:
-    return RUN_TARGETS / run_id
-
-
 def _prune_run_targets(keep: int = KEEP_RUN_TARGETS) -> None:
-    folder = DBT_PROJECT.project_dir / RUN_TARGETS
+    folder = DBT_PROJECT.project_dir / DBT_RUN_TARGETS
     if not folder.is_dir():
         return
     runs = sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)

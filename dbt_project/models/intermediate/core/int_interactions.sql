@@ -27,13 +27,8 @@ follower_links as (
 ),
 
 {% if is_incremental() and not incremental_rewrites_table() %}
-rekeyed_accounts as (
-    select built.account_id
-    from (select distinct account_id, customer_key from {{ this }} where source = 'crm') as built
-    left join resolved
-        on built.account_id = resolved.source_id
-        and resolved.source_system = 'crm'
-    where resolved.customer_key is distinct from built.customer_key
+watermark as (
+    {{ built_watermark() }}
 ),
 
 relinked_followers as (
@@ -56,8 +51,8 @@ relinked_followers as (
 changed_activities as (
     select activities.*
     from activities
-    where activities.loaded_at > ({{ built_watermark() }})
-        or activities.account_id in (select rekeyed_accounts.account_id from rekeyed_accounts)
+    where activities.loaded_at > (select watermark.loaded_at from watermark)
+        or activities.account_id in ({{ rekeyed_source_ids('resolved', 'account_id', 'crm', where="source = 'crm'") }})
 ),
 
 changed_engagements as (
@@ -66,7 +61,7 @@ changed_engagements as (
     left join relinked_followers
         on engagements.channel = relinked_followers.channel
         and engagements.user_id = relinked_followers.user_id
-    where engagements.loaded_at > ({{ built_watermark() }})
+    where engagements.loaded_at > (select watermark.loaded_at from watermark)
         or relinked_followers.user_id is not null
 ),
 {% else %}
