@@ -19,6 +19,7 @@ Tested: the file it writes equals a full copy, table by table (tests/publish/tes
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -62,9 +63,11 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
 
 
 def apply_changes(con: duckdb.DuckDBPyConnection, changed: Since, history_only: bool,
-                  copy_whole) -> dict[str, str]:
-    """Bring `srv.marts` (a copy of the live serving file) to `wh.marts`; how each table was brought."""
+                  copy_whole: Callable[[list[tuple[str, str]]], None]) -> dict[str, str]:
+    """Bring `srv.marts` (a copy of the live serving file) to `wh.marts`; how each table was brought.
+    The tables copied whole are dropped from `srv` first and handed to `copy_whole` together, last."""
     how: dict[str, str] = {}
+    whole: list[tuple[str, str]] = []
     wh, srv = _tables(con, "wh"), _tables(con, "srv")
     for table in sorted(srv - wh):
         con.execute(f'drop table srv.marts."{table}"')
@@ -76,7 +79,7 @@ def apply_changes(con: duckdb.DuckDBPyConnection, changed: Since, history_only: 
             continue
         if table not in srv or _columns(con, "wh", table) != _columns(con, "srv", table):
             con.execute(f'drop table if exists srv.marts."{table}"')
-            copy_whole("marts", table)
+            whole.append(("marts", table))
             how[table] = "copied"
         elif table in INCREMENTAL_KEYS and not changed.full_refresh:
             how[table] = _rows_built_since(con, table, INCREMENTAL_KEYS[table], changed.runs)
@@ -88,8 +91,9 @@ def apply_changes(con: duckdb.DuckDBPyConnection, changed: Since, history_only: 
             how[table] = f"{column} {changed.as_of} replaced"
         else:
             con.execute(f'drop table srv.marts."{table}"')
-            copy_whole("marts", table)
+            whole.append(("marts", table))
             how[table] = "copied"
+    copy_whole(whole)
     return how
 
 

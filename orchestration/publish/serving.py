@@ -38,8 +38,8 @@ import duckdb
 from orchestration.audit.schema import comment_audit_tables
 from orchestration.control import archive
 from orchestration.control.serving_state import PUBLICATION_DDL, Publication
-from orchestration.feeds import PERSONAL_DATA_FEEDS
 from orchestration.publish.comments import copy_comments
+from orchestration.publish.copying import copy_tables
 from orchestration.publish.delta import Since, apply_changes
 from orchestration.publish.roles import RoleSpec, check_keys, write_role_file
 
@@ -79,21 +79,10 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schemas: tuple[str, ..
     return [(schema, table) for schema, table in rows]
 
 
-def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
-    source = f'wh.{schema}."{table}"'
-    if (schema, table) == ("audit", "quarantine"):
-        feeds = ", ".join(f"'{feed}'" for feed in sorted(PERSONAL_DATA_FEEDS))
-        source = (f"(select * replace (case when feed in ({feeds}) then null else raw_record end as raw_record) "
-                  f"from {source})")
-    con.execute(f'create table srv.{schema}."{table}" as select * from {source}')
-
-
 def _write_audit(con: duckdb.DuckDBPyConnection, publication: Publication) -> None:
     """The warehouse's audit schema (without personal data), this run marked published, and the
     publication record."""
-    for schema, table in _tables(con, "wh", ("audit",)):
-        if table != "publication":
-            _copy_table(con, schema, table)
+    copy_tables(con, [(schema, table) for schema, table in _tables(con, "wh", ("audit",)) if table != "publication"])
     # every table's descriptions, those of marts edited in the dbt docs too (a delta publish keeps the rows)
     copy_comments(con, "wh", "srv", [t for t in _tables(con, "srv") if t != ("audit", "publication")])
     con.execute("update srv.audit.runs set status = 'success', published = true, "
@@ -113,8 +102,7 @@ def write_serving(warehouse_db: Path, serving_path: Path, publication: Publicati
         con.execute(f"attach '{tmp}' as srv (storage_version '{STORAGE_VERSION}')")
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"create schema if not exists srv.{schema}")
-        for schema, table in _tables(con, "wh", ("marts",)):
-            _copy_table(con, schema, table)
+        copy_tables(con, _tables(con, "wh", ("marts",)))
         _write_audit(con, publication)
 
     return _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, publication, targets)
@@ -129,7 +117,7 @@ def update_serving(warehouse_db: Path, serving_path: Path, publication: Publicat
     def fill(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
         con.execute(f"attach '{tmp}' as srv")  # a copy of the live file: it keeps its storage version
         how.update(apply_changes(con, changed, publication.kind == "history_only",
-                                 lambda schema, table: _copy_table(con, schema, table)))
+                                 lambda tables: copy_tables(con, tables)))
         con.execute("drop schema if exists srv.audit cascade")
         con.execute("create schema srv.audit")
         _write_audit(con, publication)
