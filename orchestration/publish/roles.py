@@ -17,6 +17,7 @@ import duckdb
 import yaml
 
 from orchestration.publish.comments import copy_comments
+from orchestration.publish.copying import copy_tables
 
 ANALYST_FILE = "serving.duckdb"
 ANALYST_TABLES = {"marts.*": None, "audit.*": None}
@@ -125,13 +126,19 @@ def write_role_file(source: Path, target: Path, role: RoleSpec, key: str | None,
         else:
             con.execute(f"attach '{target}' as srv (storage_version '{PLAIN_STORAGE_VERSION}')")
         tables = [*selected(con, role), ("audit", "publication", ["*"])]
-        counts = {}
-        for schema, table, columns in tables:
+        listed = {(schema, table): ", ".join(f'"{c}"' for c in columns) if columns != ["*"] else "*"
+                  for schema, table, columns in tables}
+        for schema in sorted({schema for schema, _ in listed}):
             con.execute(f"create schema if not exists srv.{schema}")
-            listed = ", ".join(f'"{c}"' for c in columns) if columns != ["*"] else "*"
-            con.execute(f'create table srv.{schema}."{table}" as select {listed} from src.{schema}."{table}"')
-            counts[f"{schema}.{table}"] = con.execute(f'select count(*) from srv.{schema}."{table}"').fetchone()[0]
-        copy_comments(con, "src", "srv", [(schema, table) for schema, table, _ in tables])
+
+        def copy(cursor: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
+            cursor.execute(f'create table srv.{schema}."{table}" as select {listed[schema, table]} '
+                           f'from src.{schema}."{table}"')
+
+        copy_tables(con, list(listed), source="src", copy=copy)
+        counts = {f"{schema}.{table}": con.execute(f'select count(*) from srv.{schema}."{table}"').fetchone()[0]
+                  for schema, table in listed}
+        copy_comments(con, "src", "srv", list(listed))
         con.execute("checkpoint srv")
         con.execute("detach srv")
         return counts
