@@ -148,9 +148,15 @@ def test_dbt_never_sees_the_webhook(monkeypatch):
     plan = RunPlan(run_id="r1", trigger="cli", as_of=date(2025, 12, 31), settle_seconds=0, rebuild=False,
                    accept_snapshot_shrink=False, landing_files=0, landing_fingerprint="", code_fingerprint="",
                    dbt_fingerprint="", inputs_fingerprint="", raw_files=0, mode="full", mode_reason="", serving=None)
+    monkeypatch.delenv("DBT_LOG_LEVEL_FILE", raising=False)
     with dbt_environment(WarehouseResource(warehouse_dir=str(Path("/tmp"))), plan):
         assert "CW_ALERT_WEBHOOK" not in os.environ and os.environ["CW_AS_OF"] == "2025-12-31"
+        assert os.environ["DBT_LOG_LEVEL_FILE"] == "none"  # dbt's debug file log: off unless asked for
     assert os.environ["CW_ALERT_WEBHOOK"] == "https://hooks.example.com/SECRET"  # restored for the alerts
+    assert "DBT_LOG_LEVEL_FILE" not in os.environ
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")  # an operator who wants it
+    with dbt_environment(WarehouseResource(warehouse_dir=str(Path("/tmp"))), plan):
+        assert os.environ["DBT_LOG_LEVEL_FILE"] == "debug"
     seen = {}
     monkeypatch.setattr(dbt_child, "_die_with_parent", lambda: None)  # not for the test process itself
     monkeypatch.setattr(sys, "argv", ["dbt_child.py", "--version"])
