@@ -3,10 +3,10 @@ into the analyst file, and the analyst file's (`src`, the columns a role may see
 
 DuckDB writes one table mostly on one thread (it compresses each column as it writes it), so a publish
 that copied its tables one after another left the second core idle: at L a night's 18 customer-level
-marts and dimensions took 3.4 s one by one and 2.4 s two at a time, and the finance and service files
-4.6-4.9 s, each copy on its own cursor
-(DuckDB writes different tables of one file side by side; each `create table ... as` commits on its own).
-The largest tables go first, so the two workers end together.
+marts and dimensions took 3.4 s one by one and 2.4 s two at a time, the finance and service files
+4.7-5.4 s and 3.9-4.6 s. Each copy has its own cursor (DuckDB writes different tables of one file side by
+side; each `create table ... as` commits on its own). The largest tables go first, so the two workers
+end together.
 
 The personal-data feeds' quarantined lines lose their raw text on the way (feed, file, line and
 reason stay): serving holds no personal data.
