@@ -4,9 +4,9 @@ into the analyst file, and the analyst file's (`src`, the columns a role may see
 DuckDB writes one table mostly on one thread (it compresses each column as it writes it), so a publish
 that copied its tables one after another left the second core idle: at L a night's 18 customer-level
 marts and dimensions took 3.4 s one by one and 2.4 s two at a time, the finance and service files
-4.7-5.4 s and 3.9-4.6 s. Each copy has its own cursor (DuckDB writes different tables of one file side by
-side; each `create table ... as` commits on its own). The largest tables go first, so the two workers
-end together.
+4.7-5.4 s one by one and 3.9-4.6 s two at a time. Each copy has its own cursor (DuckDB writes different
+tables of one file side by side; each `create table ... as` commits on its own). The largest tables go
+first, so the two workers end together.
 
 The personal-data feeds' quarantined lines lose their raw text on the way (feed, file, line and
 reason stay): serving holds no personal data.
@@ -42,7 +42,8 @@ def copy_tables(con: duckdb.DuckDBPyConnection, tables: Sequence[tuple[str, str]
     """Copy every (schema, table) of `tables` (from catalog `source`, with `copy(cursor, schema, table)`),
     `workers` at a time, largest first; the first error is raised once every copy under way has ended
     (the caller discards the file)."""
-    todo = sorted(tables, key=_size_of(con, source), reverse=True)
+    sizes = _sizes(con, source)
+    todo = sorted(tables, key=lambda key: sizes.get(key, 0), reverse=True)
     if workers <= 1 or len(todo) <= 1:
         for schema, table in todo:
             copy(con, schema, table)
@@ -71,8 +72,8 @@ def copy_tables(con: duckdb.DuckDBPyConnection, tables: Sequence[tuple[str, str]
         future.result()
 
 
-def _size_of(con: duckdb.DuckDBPyConnection, catalog: str):
-    sizes = {(schema, table): size for schema, table, size in con.execute(
+def _sizes(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[tuple[str, str], int]:
+    """(schema, table) -> estimated rows of every table of `catalog`."""
+    return {(schema, table): size for schema, table, size in con.execute(
         "select schema_name, table_name, estimated_size from duckdb_tables() where database_name = ?",
         [catalog]).fetchall()}
-    return lambda key: sizes.get(key, 0)

@@ -34,6 +34,7 @@ FULL_EVERY = timedelta(days=7)
 #: a raw line's net amount in CNY, rounded to the cent half away from zero as the mart rounds it
 NET_AMOUNT = "round(quantity * unit_price * (1 - discount_rate) * fx_rate, 2)"
 
+
 @dataclass(frozen=True)
 class LoadedFile:
     raw_path: str
@@ -134,8 +135,8 @@ def last_totals(con: duckdb.DuckDBPyConnection, spec: FeedSpec, files: list[Load
     if row is None:
         return None
     totals = Totals(*row)
-    counted = [f for f in files if totals.files_through is not None and f.loaded_at <= totals.files_through]
-    if len(counted) != totals.files or now - totals.derived_in_full_at > FULL_EVERY:
+    counted = sum(1 for f in files if totals.files_through is not None and f.loaded_at <= totals.files_through)
+    if counted != totals.files or now - totals.derived_in_full_at > FULL_EVERY:
         return None
     return totals
 
