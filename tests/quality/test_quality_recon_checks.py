@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from orchestration.audit.writes import utc_now
-from orchestration.feeds import ACCOUNTS, CUSTOMERS, ORDER_LINES
+from orchestration.feeds import ACCOUNTS, CUSTOMERS, INVOICES, ORDER_LINES
 from orchestration.quality.recon_checks import covers_dim_customer, covers_source_records, net_amount_reconciles
 from orchestration.quality.recon_totals import FULL_EVERY, derive, loaded_files
 
@@ -127,3 +127,26 @@ def test_every_source_record_needs_an_identity_map_row(warehouse, raw_file, line
         complete = covers_source_records(con, warehouse.root)
     assert not orphan_missing.passed and "erp:K999999" in orphan_missing.observed
     assert complete.passed and complete.metadata["source_records"] == 3  # zcrm_1 is not current
+
+
+def test_only_the_customer_numbers_latest_versions_name_need_an_identity_map_row(warehouse, raw_file, line):
+    # SO1/1 first named K200001, its later version K100001: K200001 is no longer referenced. SO2/1's only
+    # version names K300001, and an invoice whose later version dropped K400001 names nobody now.
+    raw_file(warehouse, ORDER_LINES, [line("SO1", "1", customer_no="K200001"), line("SO2", "1", customer_no="K300001")],
+             run_id="r1", name="order_lines_20250630.csv", loaded_at=NIGHT_1)
+    raw_file(warehouse, ORDER_LINES, [line("SO1", "1", customer_no="K100001", updated_at="2025-06-20 08:00:00")],
+             run_id="r2", name="order_lines_20250701.csv", loaded_at=NIGHT_2)
+    invoice = {"invoice_no": "INV1", "updated_at": "2025-06-01 10:00:00"}
+    raw_file(warehouse, INVOICES, [{**invoice, "customer_no": "K400001"}], run_id="r1", name="invoices_20250630.csv",
+             loaded_at=NIGHT_1)
+    raw_file(warehouse, INVOICES, [{**invoice, "customer_no": None, "updated_at": "2025-06-02 10:00:00"}], run_id="r2",
+             name="invoices_20250701.csv", loaded_at=NIGHT_2)
+    with warehouse.connect() as con:
+        con.execute("create table audit.identity_map (source_system varchar, source_table varchar, "
+                    "source_id varchar, customer_key varchar, match_rule varchar)")
+        con.execute("insert into audit.identity_map values ('erp', 'order_lines/invoices', 'K100001', 'c1', 'x')")
+        missing = covers_source_records(con, warehouse.root)
+        con.execute("insert into audit.identity_map values ('erp', 'order_lines/invoices', 'K300001', 'c2', 'x')")
+        complete = covers_source_records(con, warehouse.root)
+    assert not missing.passed and missing.metadata["unmapped"] == 1 and "erp:K300001" in missing.observed
+    assert complete.passed, complete.observed
