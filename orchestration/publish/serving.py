@@ -37,13 +37,16 @@ import duckdb
 
 from orchestration.audit.schema import comment_audit_tables
 from orchestration.control import archive
-from orchestration.control.serving_state import PUBLICATION_DDL, Publication
+from orchestration.control.serving_state import PUBLICATION_DDL, Publication, read_publication
 from orchestration.publish.comments import copy_comments
 from orchestration.publish.copying import copy_tables
 from orchestration.publish.delta import Since, apply_changes
+from orchestration.publish.role_delta import update_role_file
 from orchestration.publish.roles import RoleSpec, check_keys, write_role_file
 
 PUBLISHED_SCHEMAS = ("marts", "audit")
+#: (new analyst file, live role file, the role file's temporary, role, its key) -> rows per table
+RoleWriter = Callable[[Path, Path, Path, RoleSpec, "str | None"], dict[str, int]]
 # BI drivers lag behind DuckDB releases: write a storage format every DuckDB >= 1.0 can open.
 STORAGE_VERSION = "v1.0.0"
 #: Serving files are their owner's only unless configured otherwise (CW_SERVING_FILE_MODE).
@@ -122,18 +125,27 @@ def update_serving(warehouse_db: Path, serving_path: Path, publication: Publicat
         con.execute("create schema srv.audit")
         _write_audit(con, publication)
 
+    def write_role(source: Path, live: Path, target: Path, role: RoleSpec, key: str | None) -> dict[str, int]:
+        counts = update_role_file(source, live, target, role, key, threads, memory_limit, changed, how,
+                                  held_marts_run)
+        how[role.file] = "written whole" if counts is None else "from the live file and what changed"
+        return counts if counts is not None else write_role_file(source, target, role, key, threads, memory_limit)
+
+    held = read_publication(serving_path)
+    held_marts_run = held.marts_run_id if held is not None else ""
     published = _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, publication, targets,
-                         start_from_current=True)
+                         start_from_current=True, write_role=write_role)
     return PublishedFile(published.path, published.bytes, published.tables, published.roles, published.archive, how)
 
 
 def _swap_in(warehouse_db: Path, serving_path: Path, fill: Callable[[duckdb.DuckDBPyConnection, Path], None],
              threads: int, memory_limit: str, publication: Publication, targets: Targets,
-             start_from_current: bool = False) -> PublishedFile:
+             start_from_current: bool = False, write_role: RoleWriter | None = None) -> PublishedFile:
     """Build the new file under a hidden temporary name beside `serving_path` (`fill(con, tmp)`
     attaches it as `srv` and fills it from `wh`), checkpoint, then every other role's file from it; fsync
     them all, stage their archive, rename the role files and last the analyst file over the live ones.
-    `start_from_current`: the temporary file starts as a copy of the live one."""
+    `start_from_current`: the temporary file starts as a copy of the live one; `write_role(new analyst file,
+    live role file, its temporary, role, key)` writes a role's file (default: whole, roles.write_role_file)."""
     check_keys(targets.roles, targets.keys)
     folder = serving_path.parent
     folder.mkdir(parents=True, exist_ok=True)
@@ -154,8 +166,11 @@ def _swap_in(warehouse_db: Path, serving_path: Path, fill: Callable[[duckdb.Duck
             con.execute("detach srv")
         finally:
             con.close()
-        role_counts = {role.name: write_role_file(tmp, tmps[role.name], role, targets.keys.get(role.name), threads,
-                                                  memory_limit) for role, _ in others}
+        if write_role is None:
+            def write_role(source: Path, live: Path, target: Path, role: RoleSpec, key: str | None) -> dict[str, int]:
+                return write_role_file(source, target, role, key, threads, memory_limit)
+        role_counts = {role.name: write_role(tmp, path, tmps[role.name], role, targets.keys.get(role.name))
+                       for role, path in others}
         for path in (*tmps.values(), tmp):
             os.chmod(path, targets.file_mode)
             _fsync(path)
