@@ -4,9 +4,10 @@ Each part of the text (text_parts; one part for a small text) gets its own in-me
 its share of the threads and memory (workers), because the line numbering of a query runs on one
 thread. One COPY writes every row of a part to a Parquet file of its own, failed rows included but
 marked, through the cheap view of fast rows (fast_csv.settled_rows_sql): a part whose rows are all
-fast is done in one pass. A part with other rows is judged row by row as records_sql would
-(fast_csv.fast_rows_sql): its failed rows are kept (a second pass), the raw text of their lines
-read (a pass over the part's lines) and its good rows written again. The parts' Parquet files are
+fast is done in one pass. A part with other rows has those rows judged as records_sql would
+(fast_csv.fast_rows_sql; a second pass that does the per-value work for them only): the failed ones
+are kept, the raw text of their lines read (a pass over the part's lines), and the part's file
+written again from the first pass's settled rows and the good judged rows, in line order. The parts' Parquet files are
 then moved as they are into the pending raw folder (one part each: raw_zone.py), their quarantine
 files kept beside them for `audit.quarantine`.
 
@@ -124,20 +125,44 @@ def _write_part(con: duckdb.DuckDBPyConnection, job: FileJob, copy: TextCopy, he
         return None
     if not unsettled:
         return _PartLoad(target, read, 0, None)
-    con.execute("drop view typed_rows")  # some rows are not fast: judge every row as records_sql would
-    con.execute(f"create view staged_rows as {fast_csv.fast_rows_sql(spec, copy, part, positions, width)}")
-    con.execute(f"create view typed_rows as {typed_rows_sql(spec, 'staged_rows', 'line_number - 1', '__fast')}")
-    con.execute("create table failed as select line_number, reason from typed_rows where reason is not null")
-    failed, uncertain = con.execute(
-        f"select count(*), count(*) filter (where reason = {literal(fast_csv.UNCERTAIN)}) from failed").fetchone()
+    return _judge_unsettled(con, job, copy, header, part, index, target, read, unsettled)
+
+
+def _judge_unsettled(con: duckdb.DuckDBPyConnection, job: FileJob, copy: TextCopy, header: CsvHeader,
+                     part: TextPart, index: int, first_pass: Path, read: int, unsettled: int) -> _PartLoad | None:
+    """The first pass left rows unsettled: judge those rows as records_sql would (fast_csv.fast_rows_sql,
+    typing_sql; the filter on their lines keeps the per-value work to them), keep the failed ones, and write
+    the part's raw file again: the settled rows as the first pass wrote them and the good judged rows, in line
+    order. A settled row needs no second judgement (the one-pass case publishes the first pass as it is)."""
+    spec, positions, width = job.spec, header.positions, header.width
+    con.execute("drop view typed_rows")
+    lines = f"select _line_number as line_number from read_parquet({literal(first_pass)}) where _row_number is null"
+    con.execute(f"create table unsettled as {fast_csv.fast_rows_sql(spec, copy, part, positions, width, lines)}")
+    con.execute(f"create table judged as {typed_rows_sql(spec, 'unsettled', 'line_number - 1', '__fast')}")
+    judged, failed, uncertain = con.execute(
+        f"select count(*), count(*) filter (where reason is not null), "
+        f"count(*) filter (where reason = {literal(fast_csv.UNCERTAIN)}) from judged").fetchone()
     if uncertain:
         return None  # a row DuckDB's reader may have split otherwise
+    if judged != unsettled:
+        raise RuntimeError(f"{job.rel_path}: the passes of the fast path disagree")
     quarantine = None
     if failed:
         con.execute(f"create table quarantined as select line_number, coalesce(line, '') as raw, reason "
-                    f"from failed join ({lines_sql(copy, part)}) using (line_number)")
+                    f"from judged join ({lines_sql(copy, part)}) using (line_number) where reason is not null")
         quarantine = raw_output.write_quarantine(con, job, "quarantined",
                                                  job.work_dir / f"quarantine{index}.parquet")
-    if raw_output.write_raw(con, job, target) + failed != read:
+    con.execute("create view typed_rows as select * from judged")
+    good = job.work_dir / f"part{index}-judged.parquet"
+    target = job.work_dir / f"part{index}-merged.parquet"
+    if raw_output.write_raw(con, job, good) != unsettled - failed:
+        raise RuntimeError(f"{job.rel_path}: the passes of the fast path disagree")
+    (written,) = con.execute(
+        f"copy (select * from read_parquet({literal(first_pass)}) where _row_number is not null "
+        f"union all select * from read_parquet({literal(good)}) order by _line_number) "
+        f"to {literal(target)} (format parquet)").fetchone()
+    first_pass.unlink()
+    good.unlink()
+    if written + failed != read:
         raise RuntimeError(f"{job.rel_path}: the passes of the fast path disagree")
     return _PartLoad(target, read, failed, quarantine)
