@@ -7,19 +7,48 @@
     select coalesce(max(loaded_at), cast('1900-01-01' as timestamp)) as loaded_at from {{ this }}
 {%- endmacro %}
 
-{#- Staging: every raw row (all versions, old files included) of every key that occurs in a file
-    loaded after the watermark, so that the latest version is chosen among all of them. -#}
-{% macro rows_of_keys_loaded_since_build(relation, key) -%}
-    {%- set keys = [key] if key is string else key -%}
+{#- Staging: the raw rows of the files loaded after the watermark. Their keys' latest versions among them are
+    then weighed against the versions the model holds (`with_built_versions`): the model holds, per key, the
+    latest version among every file loaded up to the watermark, so the latest of both is the latest of all,
+    without reading every raw row of those keys again (~2 s at L for the order lines). -#}
+{% macro rows_loaded_since_build(relation) -%}
     select {{ relation }}.*
     from {{ relation }}
-    inner join (
-        select distinct {{ keys | join(', ') }}
-        from {{ relation }}
-        where _loaded_at > ({{ built_watermark() }})
-    ) as new_keys
-        on {% for k in keys %}{{ relation }}.{{ k }} = new_keys.{{ k }}{% if not loop.last %}
-        and {% endif %}{% endfor %}
+    where _loaded_at > ({{ built_watermark() }})
+{%- endmacro %}
+
+{#- The last step of an incremental staging model (`relation`: its final CTE, one row per key, built from
+    `rows_to_derive`): on an incremental build, per key the later of that row and the row the model holds,
+    in the order of incremental_latest (greatest `updated_at`, NULL the smallest, then the later export date,
+    file and load; the model's columns export_date, source_file and loaded_at). Never a tie: a row the model
+    holds was loaded no later than the watermark, every new row after it. On a full build the relation. -#}
+{% macro with_built_versions(relation, key, updated_at=none) -%}
+    {%- set keys = [key] if key is string else key -%}
+    {%- if is_incremental() and not incremental_rewrites_table() -%}
+    select * exclude (_built_rank)
+    from (
+        select
+            versions.*,
+            row_number() over (
+                partition by {{ keys | join(', ') }}
+                order by
+                    {% if updated_at %}{{ updated_at }} desc nulls last,{% endif %}
+                    export_date desc, source_file desc, loaded_at desc
+            ) as _built_rank
+        from (
+            select * from {{ relation }}
+            union all by name
+            select built.*
+            from {{ this }} as built
+            semi join {{ relation }}
+                on {% for k in keys %}built.{{ k }} = {{ relation }}.{{ k }}{% if not loop.last %}
+                and {% endif %}{% endfor %}
+        ) as versions
+    ) as ranked
+    where _built_rank = 1
+    {%- else -%}
+    select * from {{ relation }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- True when this incremental build rewrites the whole table: a strategy that overwrites (Spark's
@@ -30,10 +59,10 @@
 {%- endmacro %}
 
 {#- An incremental staging model's input: on an incremental build the rows above, on a full build
-    (or one that rewrites the table) every raw row. -#}
+    (or one that rewrites the table) every raw row. A model that takes it ends with `with_built_versions`. -#}
 {% macro rows_to_derive(relation, key) -%}
     {%- if is_incremental() and not incremental_rewrites_table() -%}
-        {{ rows_of_keys_loaded_since_build(relation, key) }}
+        {{ rows_loaded_since_build(relation) }}
     {%- else -%}
         select * from {{ relation }}
     {%- endif -%}

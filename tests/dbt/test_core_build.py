@@ -375,7 +375,8 @@ INCREMENTAL_DAY_1 = {**RAW, "order_lines": [*RAW["order_lines"], ("2025-11-15", 
          "occurred_at_utc": "2025-11-10 12:00:00"}])]}
 # Day 2: K000003 now carries K000001's USCC (their clusters merge: its lines get another customer_key),
 # P2 costs 2 and P1 left the products snapshot, SO8 is re-sent cancelled, SO9 is new, INV8 is re-sent paid,
-# INV9 is new, act1 and ev2 are re-sent changed, act2 and ev3 are new. zcrm_B1 moved to 苏州 (it merges with
+# INV9 is new, act1 and ev2 are re-sent changed, act2 and ev3 are new; SO7 and INV7 come again in an older
+# version (an earlier updated_at) and ev4 in an older export loaded now: the versions built on day 1 stay. zcrm_B1 moved to 苏州 (it merges with
 # K000002 by name and city: act3, not re-sent, gets K000002's key) and follower dy1 now has zcrm_c1's mobile
 # (ev4, not re-sent, reaches zcrm_c1's customer).
 INCREMENTAL_DAY_2 = {
@@ -390,16 +391,20 @@ INCREMENTAL_DAY_2 = {
         {"sku": "P2", "unit_cost": "2"}])],
     "order_lines": [*INCREMENTAL_DAY_1["order_lines"], ("2025-12-15", "2025-12-16 00:00:00", [
         _line("SO8", "K000002", "P2", 1, "2025-12-01 10:00:00", status="cancelled"),
-        _line("SO9", "K000002", "P1", 4, "2025-12-02 10:00:00")])],
+        _line("SO9", "K000002", "P1", 4, "2025-12-02 10:00:00"),
+        {**_line("SO7", "K000003", "P1", 99, "2025-11-01 10:00:00"), "order_date": "2025-11-10"}])],
     "invoices": [*INCREMENTAL_DAY_1["invoices"], ("2025-12-15", "2025-12-16 00:00:00", [
         _invoice("INV8", "K000002", "2025-12-01 10:00:00", paid_date="2025-12-01"),
-        _invoice("INV9", "K000002", "2025-12-02 10:00:00")])],
+        _invoice("INV9", "K000002", "2025-12-02 10:00:00"),
+        {**_invoice("INV7", "K000003", "2025-11-01 10:00:00", paid_date="2025-11-01"), "invoice_date": "2025-11-10"}])],
     "activities": [*INCREMENTAL_DAY_1["activities"], ("2025-12-15", "2025-12-16 00:00:00", [
         {"activity_id": "act1", "account_id": "zcrm_A1", "activity_type": "Call",
          "activity_time": "2025-09-03 23:30:00", "modified_time": "2025-12-01 09:00:00"},
         {"activity_id": "act2", "account_id": "zcrm_B1", "activity_type": "Visit",
          "activity_time": "2025-12-02 10:00:00", "modified_time": "2025-12-02 10:00:00"}])],
-    "engagements": [*INCREMENTAL_DAY_1["engagements"], ("2025-12-15", "2025-12-16 00:00:00", [
+    "engagements": [*INCREMENTAL_DAY_1["engagements"], ("2025-11-01", "2025-12-16 00:00:00", [
+        {"event_id": "ev4", "channel": "douyin", "user_id": "dy1", "engagement_type": "like",
+         "occurred_at_utc": "2025-11-10 12:00:00"}]), ("2025-12-15", "2025-12-16 00:00:00", [
         {"event_id": "ev2", "channel": "douyin", "user_id": "dy1", "engagement_type": "share",
          "occurred_at_utc": "2025-06-30 12:00:00"},
         {"event_id": "ev3", "channel": "weibo", "user_id": "wb1", "engagement_type": "like",
@@ -444,6 +449,8 @@ def test_incremental_facts_equal_a_full_build(built, tmp_path):
     interactions_2 = dict(_query(incremental, "select interaction_id, customer_key from marts.fct_interactions"))
     assert interactions_1["act3"] == _md5("zcrm_B1") and interactions_2["act3"] == _md5("K000002")  # re-keyed
     assert interactions_1["ev4"] is None and interactions_2["ev4"] == interactions_2["ev1"] is not None  # re-linked
+    assert _query(incremental, "select quantity from staging.stg_erp__order_lines where order_no = 'SO7'") == [(2,)]
+    assert _query(incremental, "select paid_date from staging.stg_erp__invoices where invoice_no = 'INV7'") == [(None,)]
     assert _query(incremental, "select order_no, status, has_product, unit_cost_cny from marts.fct_order_lines "
                                "where order_no in ('SO7', 'SO8', 'SO9') order by 1") == [
         ("SO7", "shipped", False, None), ("SO8", "cancelled", True, Decimal("2")), ("SO9", "shipped", False, None)]

@@ -31,6 +31,10 @@ final as (
         _line_number as source_line,
         _loaded_at as loaded_at
     from latest_versions
+),
+
+latest as (
+    {{ with_built_versions('final', 'activity_id', updated_at='modified_at') }}
 )
 
-select * from final
+select * from latest

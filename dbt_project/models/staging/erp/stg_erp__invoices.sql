@@ -30,6 +30,10 @@ final as (
         _line_number as source_line,
         _loaded_at as loaded_at
     from latest_versions
+),
+
+latest as (
+    {{ with_built_versions('final', 'invoice_no', updated_at='updated_at') }}
 )
 
-select * from final
+select * from latest

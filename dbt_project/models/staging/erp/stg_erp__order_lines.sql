@@ -1,8 +1,9 @@
 {{ config(materialized='incremental', unique_key=['order_no', 'line_no']) }}
 {#- Incremental (docs/decisions.md, "Incremental facts"): a run re-derives only the keys that
-    occur in raw files loaded after the newest row already built (`loaded_at`), choosing their
-    latest version among *all* their raw rows, old files included, and replaces those keys. A full
-    build (first run, code change, `--rebuild`) derives every key; both give the same rows. -#}
+    occur in raw files loaded after the newest row already built (`loaded_at`): their latest version
+    among those files, weighed against the version the model holds (the latest among the older files),
+    replaces those keys. A full build (first run, code change, `--rebuild`) derives every key from
+    every raw row; both give the same rows. -#}
 with
 
 source as (
@@ -36,6 +37,10 @@ final as (
         _line_number as source_line,
         _loaded_at as loaded_at
     from latest_versions
+),
+
+latest as (
+    {{ with_built_versions('final', ['order_no', 'line_no'], updated_at='updated_at') }}
 )
 
-select * from final
+select * from latest

@@ -45,6 +45,10 @@ final as (
         source_line,
         loaded_at
     from localised
+),
+
+latest as (
+    {{ with_built_versions('final', 'event_id') }}
 )
 
-select * from final
+select * from latest
