@@ -154,9 +154,12 @@ def test_an_encrypted_role_file_starts_from_its_live_file_only_with_its_key(wh, 
     with duckdb.connect(str(wh)) as con:
         record(con, "r3", False)
         changed = since(con, "r2", D)
-    published = update_serving(wh, serving, pub("r3"), changed, targets=Targets(roles=ROLES, keys={"finance": "new"}))
-    assert published.how[FINANCE] == "written whole"
+    published = update_serving(wh, serving, pub("r3"), changed,
+                               targets=Targets(roles=ROLES, keys={"finance": "new", "service": "k-service"}))
+    assert published.how[FINANCE] == published.how[SERVICE] == "written whole"  # a rotated key, a new key
     assert "marts.fct_invoices" in contents(rotated / FINANCE, "new")
+    with pytest.raises(duckdb.Error, match="(?i)encrypt"):  # the plain live file did not stay plain
+        duckdb.connect(str(rotated / SERVICE), read_only=True)
 
 
 def test_a_role_without_the_key_columns_copies_the_fact_whole_and_a_history_takes_its_date(wh, tmp_path):
