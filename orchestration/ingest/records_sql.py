@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from orchestration.feeds import FeedSpec
 from orchestration.ingest.line_shape import record_pattern
-from orchestration.ingest.sql_text import cleaned, has_edge_space, ident, is_blank, literal
+from orchestration.ingest.sql_text import cleaned, has_edge_space, ident, is_blank, literal, trimmed
 from orchestration.ingest.transcode import TextCopy
 
 if TYPE_CHECKING:
@@ -166,8 +166,8 @@ def csv_rows_sql(spec: FeedSpec, records_table: str, positions: dict[str, int], 
 
 def _cleaned_field(expr: str, odd_space: bool) -> str:
     """Without odd whitespace in the file, only spaces and (inside quotes) line ends can need trimming."""
-    full = cleaned(expr) if odd_space else f"nullif(trim({expr}, ' ' || chr(10)), '')"
-    return f"case trim_mode when 0 then nullif({expr}, '') when 1 then nullif(trim({expr}), '') else {full} end"
+    return (f"case trim_mode when 0 then nullif({expr}, '') when 1 then nullif(trim({expr}), '') "
+            f"else {trimmed(expr, odd_space)} end")
 
 
 def jsonl_data_records_sql(copy: TextCopy) -> str:

@@ -40,6 +40,7 @@ class Since:
     runs: tuple[str, ...]  # runs recorded after it (their builds stamped the rows they wrote)
     full_refresh: bool  # one of them rebuilt the incremental models in full
     as_of: date  # this run's D
+    marts_run: str  # the run whose marts serving holds (what a role's live file must hold too: role_delta.py)
 
 
 def since(con: duckdb.DuckDBPyConnection, serving_marts_run: str, as_of: date) -> Since | None:
@@ -49,7 +50,7 @@ def since(con: duckdb.DuckDBPyConnection, serving_marts_run: str, as_of: date) -
         return None
     runs = con.execute("select run_id, coalesce(dbt_full_refresh, false) from audit.run_inputs "
                        "where recorded_at > ? order by recorded_at", [row[0]]).fetchall()
-    return Since(tuple(r for r, _ in runs), any(full for _, full in runs), as_of)
+    return Since(tuple(r for r, _ in runs), any(full for _, full in runs), as_of, serving_marts_run)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> list[tuple[str, str]]:

@@ -22,31 +22,34 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.publish import roles
 from orchestration.publish.comments import copy_comments
-from orchestration.publish.copying import copy_tables
 from orchestration.publish.delta import DATED, INCREMENTAL_KEYS, Since
-from orchestration.publish.roles import RoleSpec, selected
+from orchestration.publish.roles import (
+    RoleSpec,
+    attach_role_file,
+    copy_projections,
+    role_connection,
+    row_counts,
+    selected,
+)
 
 Listed = dict[tuple[str, str], list[str]]  # (schema, table) -> the role's columns of it
 
 
 def update_role_file(source: Path, live: Path, target: Path, role: RoleSpec, key: str | None, threads: int,
-                     memory_limit: str, changed: Since, how: dict[str, str], marts_run_id: str
-                     ) -> dict[str, int] | None:
+                     memory_limit: str, changed: Since, how: dict[str, str]) -> dict[str, int] | None:
     """Fill `target` from a copy of `live` and the new analyst file `source`; rows per table, or None (nothing
     left at `target`) when the live file cannot be the start."""
     if not live.exists():
         return None
     shutil.copyfile(live, target)
     counts = None
-    con = duckdb.connect(config={"threads": threads, "memory_limit": memory_limit,
-                                 "autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    con = role_connection(threads, memory_limit)
     try:
         con.execute(f"attach '{source}' as src (read_only)")
         if _attach_live_copy(con, target, key):
             listed = {(schema, table): columns for schema, table, columns in selected(con, role)}
-            if _same_start(con, listed, marts_run_id):
+            if _same_start(con, listed, changed.marts_run):
                 counts = _bring(con, listed, changed, how)
                 con.execute("detach srv")
     finally:
@@ -59,11 +62,7 @@ def update_role_file(source: Path, live: Path, target: Path, role: RoleSpec, key
 def _attach_live_copy(con: duckdb.DuckDBPyConnection, target: Path, key: str | None) -> bool:
     """Attach the copy as `srv` (it keeps its storage version); False when it does not open with the key."""
     try:
-        if key:
-            roles.enable_encryption(con)  # (through the module: a test stands in DuckDB's own generator)
-            con.execute(f"attach '{target}' as srv (encryption_key '{key.replace(chr(39), chr(39) * 2)}')")
-        else:
-            con.execute(f"attach '{target}' as srv")
+        attach_role_file(con, target, key, new=False)
         return True
     except duckdb.Error:
         return False
@@ -110,17 +109,12 @@ def _bring(con: duckdb.DuckDBPyConnection, listed: Listed, changed: Since, how: 
             con.execute(f'drop table srv.{schema}."{table}"')
             whole.append((schema, table))
 
-    def copy(cursor: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
-        cursor.execute(f'create table srv.{schema}."{table}" as select '
-                       f'{", ".join(chr(34) + c + chr(34) for c in listed[schema, table])} from src.{schema}."{table}"')
-
-    copy_tables(con, whole, source="src", copy=copy)
+    copy_projections(con, whole, listed)
     con.execute("delete from srv.audit.publication")
     con.execute("insert into srv.audit.publication select * from src.audit.publication")
     names = [*listed, ("audit", "publication")]
     copy_comments(con, "src", "srv", names)
-    counts = {f"{schema}.{table}": con.execute(f'select count(*) from srv.{schema}."{table}"').fetchone()[0]
-              for schema, table in names}
+    counts = row_counts(con, names)
     con.execute("checkpoint srv")
     return counts
 

@@ -112,32 +112,54 @@ def selected(con: duckdb.DuckDBPyConnection, role: RoleSpec, catalog: str = "src
     return out
 
 
+def role_connection(threads: int, memory_limit: str) -> duckdb.DuckDBPyConnection:
+    """The in-memory connection a role's file is written through (no extension is fetched)."""
+    return duckdb.connect(config={"threads": threads, "memory_limit": memory_limit,
+                                  "autoinstall_known_extensions": False, "autoload_known_extensions": False})
+
+
+def attach_role_file(con: duckdb.DuckDBPyConnection, path: Path, key: str | None, new: bool = True) -> None:
+    """Attach a role's file as `srv`, with its key when it has one; a `new` file in the storage version its
+    readers need (an existing one keeps its own)."""
+    options = []
+    if key:
+        enable_encryption(con)
+        options.append(f"encryption_key '{_quote(key)}'")
+    if new:
+        options.append(f"storage_version '{ENCRYPTED_STORAGE_VERSION if key else PLAIN_STORAGE_VERSION}'")
+    con.execute(f"attach '{path}' as srv{f' ({chr(44).join(options)})' if options else ''}")
+
+
+def copy_projections(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]],
+                     columns: Mapping[tuple[str, str], list[str]]) -> None:
+    """Create each of `tables` in `srv` as its `columns` of `src` (every column for ["*"]), two at a time."""
+
+    def copy(cursor: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
+        listed = columns[schema, table]
+        projection = "*" if listed == ["*"] else ", ".join(f'"{c}"' for c in listed)
+        cursor.execute(f'create table srv.{schema}."{table}" as select {projection} from src.{schema}."{table}"')
+
+    copy_tables(con, tables, source="src", copy=copy)
+
+
+def row_counts(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]]) -> dict[str, int]:
+    return {f"{schema}.{table}": con.execute(f'select count(*) from srv.{schema}."{table}"').fetchone()[0]
+            for schema, table in tables}
+
+
 def write_role_file(source: Path, target: Path, role: RoleSpec, key: str | None, threads: int,
                     memory_limit: str) -> dict[str, int]:
     """Fill `target` (a new file) with the role's part of the analyst file `source`; rows per table."""
-    con = duckdb.connect(config={"threads": threads, "memory_limit": memory_limit,
-                                 "autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    con = role_connection(threads, memory_limit)
     try:
         con.execute(f"attach '{source}' as src (read_only)")
-        if key:
-            enable_encryption(con)
-            con.execute(f"attach '{target}' as srv (encryption_key '{_quote(key)}', "
-                        f"storage_version '{ENCRYPTED_STORAGE_VERSION}')")
-        else:
-            con.execute(f"attach '{target}' as srv (storage_version '{PLAIN_STORAGE_VERSION}')")
-        tables = [*selected(con, role), ("audit", "publication", ["*"])]
-        listed = {(schema, table): ", ".join(f'"{c}"' for c in columns) if columns != ["*"] else "*"
-                  for schema, table, columns in tables}
+        attach_role_file(con, target, key)
+        listed = {(schema, table): columns for schema, table, columns in selected(con, role)}
+        listed["audit", "publication"] = ["*"]
         for schema in sorted({schema for schema, _ in listed}):
             con.execute(f"create schema if not exists srv.{schema}")
-
-        def copy(cursor: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
-            cursor.execute(f'create table srv.{schema}."{table}" as select {listed[schema, table]} '
-                           f'from src.{schema}."{table}"')
-
-        copy_tables(con, list(listed), source="src", copy=copy)
-        counts = {f"{schema}.{table}": con.execute(f'select count(*) from srv.{schema}."{table}"').fetchone()[0]
-                  for schema, table in listed}
+        copy_projections(con, list(listed), listed)
+        counts = row_counts(con, list(listed))
         copy_comments(con, "src", "srv", list(listed))
         con.execute("checkpoint srv")
         con.execute("detach srv")

@@ -37,7 +37,7 @@ import duckdb
 
 from orchestration.audit.schema import comment_audit_tables
 from orchestration.control import archive
-from orchestration.control.serving_state import PUBLICATION_DDL, Publication, read_publication
+from orchestration.control.serving_state import PUBLICATION_DDL, Publication
 from orchestration.publish.comments import copy_comments
 from orchestration.publish.copying import copy_tables
 from orchestration.publish.delta import Since, apply_changes
@@ -108,7 +108,10 @@ def write_serving(warehouse_db: Path, serving_path: Path, publication: Publicati
         copy_tables(con, _tables(con, "wh", ("marts",)))
         _write_audit(con, publication)
 
-    return _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, publication, targets)
+    def write_role(source: Path, live: Path, target: Path, role: RoleSpec, key: str | None) -> dict[str, int]:
+        return write_role_file(source, target, role, key, threads, memory_limit)
+
+    return _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, publication, targets, write_role)
 
 
 def update_serving(warehouse_db: Path, serving_path: Path, publication: Publication, changed: Since,
@@ -126,26 +129,23 @@ def update_serving(warehouse_db: Path, serving_path: Path, publication: Publicat
         _write_audit(con, publication)
 
     def write_role(source: Path, live: Path, target: Path, role: RoleSpec, key: str | None) -> dict[str, int]:
-        counts = update_role_file(source, live, target, role, key, threads, memory_limit, changed, how,
-                                  held_marts_run)
+        counts = update_role_file(source, live, target, role, key, threads, memory_limit, changed, how)
         how[role.file] = "written whole" if counts is None else "from the live file and what changed"
         return counts if counts is not None else write_role_file(source, target, role, key, threads, memory_limit)
 
-    held = read_publication(serving_path)
-    held_marts_run = held.marts_run_id if held is not None else ""
-    published = _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, publication, targets,
-                         start_from_current=True, write_role=write_role)
+    published = _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, publication, targets, write_role,
+                         start_from_current=True)
     return PublishedFile(published.path, published.bytes, published.tables, published.roles, published.archive, how)
 
 
 def _swap_in(warehouse_db: Path, serving_path: Path, fill: Callable[[duckdb.DuckDBPyConnection, Path], None],
-             threads: int, memory_limit: str, publication: Publication, targets: Targets,
-             start_from_current: bool = False, write_role: RoleWriter | None = None) -> PublishedFile:
+             threads: int, memory_limit: str, publication: Publication, targets: Targets, write_role: RoleWriter,
+             start_from_current: bool = False) -> PublishedFile:
     """Build the new file under a hidden temporary name beside `serving_path` (`fill(con, tmp)`
     attaches it as `srv` and fills it from `wh`), checkpoint, then every other role's file from it; fsync
     them all, stage their archive, rename the role files and last the analyst file over the live ones.
-    `start_from_current`: the temporary file starts as a copy of the live one; `write_role(new analyst file,
-    live role file, its temporary, role, key)` writes a role's file (default: whole, roles.write_role_file)."""
+    `write_role(new analyst file, live role file, its temporary, role, key)` writes a role's file;
+    `start_from_current`: the temporary file starts as a copy of the live one."""
     check_keys(targets.roles, targets.keys)
     folder = serving_path.parent
     folder.mkdir(parents=True, exist_ok=True)
@@ -166,9 +166,6 @@ def _swap_in(warehouse_db: Path, serving_path: Path, fill: Callable[[duckdb.Duck
             con.execute("detach srv")
         finally:
             con.close()
-        if write_role is None:
-            def write_role(source: Path, live: Path, target: Path, role: RoleSpec, key: str | None) -> dict[str, int]:
-                return write_role_file(source, target, role, key, threads, memory_limit)
         role_counts = {role.name: write_role(tmp, path, tmps[role.name], role, targets.keys.get(role.name))
                        for role, path in others}
         for path in (*tmps.values(), tmp):

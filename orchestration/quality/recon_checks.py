@@ -65,10 +65,14 @@ def covers_dim_customer(con: duckdb.DuckDBPyConnection, root: Path) -> CheckOutc
                         metadata={"unclassified_customers": len(missing), "unknown_customers": len(extra)})
 
 
-def _named_sql(spec: FeedSpec, files: list[LoadedFile]) -> str:
-    """Every customer number any raw version of the feed names (a superset of those its latest versions name)."""
+#: no customer number (a feed without loaded files)
+NO_CUSTOMERS = "select null::varchar as customer_no where false"
+
+
+def _named_sql(files: list[LoadedFile]) -> str:
+    """Every customer number any raw version of a feed names (a superset of those its latest versions name)."""
     if not files:
-        return "select null::varchar as customer_no where false"
+        return NO_CUSTOMERS
     return f"select distinct customer_no from {read_files(files)} where customer_no is not null"
 
 
@@ -76,7 +80,7 @@ def _latest_naming_sql(spec: FeedSpec, files: list[LoadedFile], customers: str) 
     """The customer numbers of `customers` (a relation of customer_no) that a latest version of the feed names:
     the latest versions of only the keys some version of which names one of them."""
     if not files:
-        return "select null::varchar as customer_no where false"
+        return NO_CUSTOMERS
     keys, naming = ", ".join(spec.key), f"customer_no in (select customer_no from {customers})"
     rows = (f"select raw_rows.* from {read_files(files)} as raw_rows semi join ("
             f"select distinct {keys} from {read_files(files)} where {naming}) as naming_keys using ({keys})")
@@ -106,9 +110,9 @@ def source_records_sql(con: duckdb.DuckDBPyConnection, root: Path) -> str:
         ),
 
         named as (
-            {_named_sql(ORDER_LINES, order_lines)}
+            {_named_sql(order_lines)}
             union
-            {_named_sql(INVOICES, invoices)}
+            {_named_sql(invoices)}
         ),
 
         named_unmapped as (

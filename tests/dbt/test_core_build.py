@@ -376,9 +376,9 @@ INCREMENTAL_DAY_1 = {**RAW, "order_lines": [*RAW["order_lines"], ("2025-11-15", 
 # Day 2: K000003 now carries K000001's USCC (their clusters merge: its lines get another customer_key),
 # P2 costs 2 and P1 left the products snapshot, SO8 is re-sent cancelled, SO9 is new, INV8 is re-sent paid,
 # INV9 is new, act1 and ev2 are re-sent changed, act2 and ev3 are new; SO7 and INV7 come again in an older
-# version (an earlier updated_at) and ev4 in an older export loaded now: the versions built on day 1 stay. zcrm_B1 moved to 苏州 (it merges with
-# K000002 by name and city: act3, not re-sent, gets K000002's key) and follower dy1 now has zcrm_c1's mobile
-# (ev4, not re-sent, reaches zcrm_c1's customer).
+# version (an earlier updated_at) and ev4 in an older export loaded now: the versions built on day 1 stay.
+# zcrm_B1 moved to 苏州 (it merges with K000002 by name and city: act3, not re-sent, gets K000002's key) and
+# follower dy1 now has zcrm_c1's mobile (ev4's day-1 version, still current, reaches zcrm_c1's customer).
 INCREMENTAL_DAY_2 = {
     **INCREMENTAL_DAY_1,
     "accounts": [*RAW["accounts"], ("2025-12-15", "2025-12-16 00:00:00", [

@@ -122,7 +122,7 @@ def test_every_kind_of_publish_writes_every_role_file(tmp_path):
     serving = tmp_path / "serving.duckdb"
     write_serving(wh, serving, pub("r1"), targets=targets())
     make_warehouse(wh, tier="B")  # the warehouse moved on: a delta publish brings the new classes
-    changed = Since(runs=("r2",), full_refresh=True, as_of=date(2025, 12, 31))
+    changed = Since(runs=("r2",), full_refresh=True, as_of=date(2025, 12, 31), marts_run="r1")
     update_serving(wh, serving, pub("r2"), changed, targets=targets())
     for role in ROLES:
         with duckdb.connect(str(tmp_path / role.file), read_only=True) as con:
@@ -132,7 +132,7 @@ def test_every_kind_of_publish_writes_every_role_file(tmp_path):
                 assert con.execute("select distinct tier from marts.customer_profile").fetchall() == [("B",)]
     make_warehouse(wh, tier="C")  # an older D: serving keeps its marts, every role file says who published
     update_serving(wh, serving, pub("r3", "history_only", "r2", as_of=date(2025, 12, 1)),
-                   Since(runs=("r3",), full_refresh=False, as_of=date(2025, 12, 1)), targets=targets())
+                   Since(runs=("r3",), full_refresh=False, as_of=date(2025, 12, 1), marts_run="r2"), targets=targets())
     for role in ROLES:
         with duckdb.connect(str(tmp_path / role.file), read_only=True) as con:
             assert con.execute("select run_id, kind from audit.publication").fetchall() == [("r3", "history_only")]
@@ -142,7 +142,7 @@ def test_every_kind_of_publish_writes_every_role_file(tmp_path):
     # a new role file appears on the next publish of any kind
     extra = RoleSpec("sales", "serving_sales.duckdb", "", {"marts.dim_customer": ("customer_key", "customer_name")})
     update_serving(wh, serving, pub("r4", "history_only", "r2", as_of=date(2025, 12, 1)),
-                   Since(runs=("r4",), full_refresh=False, as_of=date(2025, 12, 1)),
+                   Since(runs=("r4",), full_refresh=False, as_of=date(2025, 12, 1), marts_run="r2"),
                    targets=targets(roles=(*ROLES, extra)))
     assert columns_of(tmp_path / "serving_sales.duckdb")["marts.dim_customer"] == ["customer_key", "customer_name"]
 
