@@ -108,10 +108,17 @@ def write_serving(warehouse_db: Path, serving_path: Path, publication: Publicati
         copy_tables(con, _tables(con, "wh", ("marts",)))
         _write_audit(con, publication)
 
+    return _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, publication, targets,
+                    whole_role_files(threads, memory_limit))
+
+
+def whole_role_files(threads: int, memory_limit: str) -> RoleWriter:
+    """The role writer of a publish that writes every role's file whole (roles.write_role_file)."""
+
     def write_role(source: Path, live: Path, target: Path, role: RoleSpec, key: str | None) -> dict[str, int]:
         return write_role_file(source, target, role, key, threads, memory_limit)
 
-    return _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, publication, targets, write_role)
+    return write_role
 
 
 def update_serving(warehouse_db: Path, serving_path: Path, publication: Publication, changed: Since,
