@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -54,21 +55,27 @@ def _values(rows: list[tuple], columns: list[str], types: list[str]) -> str:
     return "\nunion all\n".join(selects)
 
 
+def _fct_order_lines(order_lines: list[tuple], unit_cost: str = "10.00") -> str:
+    """The stand-in fct_order_lines of ORDER_LINES-shaped rows: one line per order, unit price x
+    quantity = net amount (no discount, CNY), one unit cost for every product."""
+    counted = ("open", "shipped", "returned")
+    lines = [(line[0], "1", *line[1:], line[-1] in counted, unit_cost, str(float(line[5]) / line[4]), "0", "1")
+             for line in order_lines]
+    return _values(
+        lines,
+        ["order_no", "line_no", "customer_key", "order_date", "sku", "quantity", "net_amount_cny", "status",
+         "is_counted", "unit_cost_cny", "unit_price", "discount_rate", "fx_rate"],
+        ["varchar", "varchar", "varchar", "date", "varchar", "bigint", "decimal(18,2)", "varchar", "boolean",
+         "decimal(18,4)", "decimal(18,6)", "decimal(18,6)", "decimal(18,6)"],
+    )
+
+
 def _stand_in_models() -> dict[str, str]:
     """Core models with the columns the classification models read (interface.md)."""
-    counted = ("open", "shipped", "returned")
-    # unit price x quantity = net amount (no discount, CNY)
-    lines = [(*line, line[-1] in counted, "10.00", str(float(line[5]) / line[4]), "0", "1") for line in ORDER_LINES]
     return {
         "dim_customer": _values(CUSTOMERS, ["customer_key", "industry", "customer_name", "province", "city",
                                             "sales_owner"], ["varchar"] * 6),
-        "fct_order_lines": _values(
-            lines,
-            ["order_no", "customer_key", "order_date", "sku", "quantity", "net_amount_cny", "status", "is_counted",
-             "unit_cost_cny", "unit_price", "discount_rate", "fx_rate"],
-            ["varchar", "varchar", "date", "varchar", "bigint", "decimal(18,2)", "varchar", "boolean",
-             "decimal(18,4)", "decimal(18,6)", "decimal(18,6)", "decimal(18,6)"],
-        ),
+        "fct_order_lines": _fct_order_lines(ORDER_LINES),
         "stg_erp__products": _values([("s1", "牛仔布", "premium")], ["sku", "product_line", "grade"],
                                      ["varchar", "varchar", "varchar"]),
         "fct_invoices": _values(
@@ -94,7 +101,7 @@ def project(tmp_path: Path) -> Path:
     (proj / "macros").mkdir(parents=True)
     for name in ("dbt_project.yml", "profiles.yml"):
         shutil.copy(DBT_PROJECT / name, proj / name)
-    for name in ("as_of_date.sql", "generate_schema_name.sql"):
+    for name in ("as_of_date.sql", "generate_schema_name.sql", "incremental_build.sql"):
         shutil.copy(DBT_PROJECT / "macros" / name, proj / "macros" / name)
     for folder in ("classification", "testing"):
         shutil.copytree(DBT_PROJECT / "macros" / folder, proj / "macros" / folder)
@@ -219,3 +226,78 @@ def test_rule_boundary_unit_tests_pass(project: Path) -> None:
     assert result.returncode == 0, result.stdout[-3000:]
     passed = [line for line in result.stdout.splitlines() if "Done. PASS=" in line]
     assert passed and "ERROR=0" in passed[0] and "PASS=0 " not in passed[0], result.stdout[-1000:]
+
+
+# (order_no, customer_key, order_date, sku, quantity, net_amount_cny, status) of the per-customer rebuild test
+REBUILD_DAY_1 = [
+    ("o1", "c_big", "2025-03-01", "s1", 10, "120000.00", "shipped"),
+    ("o5", "c_big", "2025-06-01", "s1", 1, "1000.00", "shipped"),
+    ("o2", "c_mid", "2025-12-31", "s1", 5, "60000.00", "open"),
+    ("o3", "c_mid", "2024-12-31", "s1", 5, "99999.00", "shipped"),
+    ("e1", "c_edge", "2025-01-01", "s1", 2, "200.00", "shipped"),  # leaves the last 12 months on 2026-01-01
+    ("e2", "c_edge", "2025-10-03", "s2", 1, "100.00", "shipped"),  # leaves the last 90 days on 2026-01-01
+    ("e3", "c_edge", "2025-06-01", "s2", 1, "50.00", "shipped"),
+    ("t1", "c_still", "2025-05-05", "s1", 1, "10.00", "shipped"),  # on no window edge of the dates below
+    ("t2", "c_still", "2025-07-07", "s1", 1, "10.00", "shipped"),
+    ("g1", "c_gone", "2025-08-08", "s1", 1, "10.00", "shipped"),
+    ("o4", "c_none", "2025-05-01", "s1", 5, "99999.00", "cancelled"),
+]
+# Day 2: a new line, a line cancelled, a line re-keyed to another customer (an identity change), the only
+# line of c_gone cancelled (it has no row any more)
+REBUILD_DAY_2 = [
+    *[line for line in REBUILD_DAY_1 if line[0] not in ("o2", "o5", "g1")],
+    ("o6", "c_big", "2026-01-01", "s2", 3, "300.00", "shipped"),
+    ("o2", "c_mid", "2025-12-31", "s1", 5, "60000.00", "cancelled"),
+    ("o5", "c_mid", "2025-06-01", "s1", 1, "1000.00", "shipped"),
+    ("g1", "c_gone", "2025-08-08", "s1", 1, "10.00", "cancelled"),
+]
+ORDER_METRICS = "select * from intermediate.int_customer_order_metrics order by customer_key"
+
+
+def _rebuild_and_compare(project: Path, lines: list[tuple], as_of: str, run_id: str,
+                         unit_cost: str = "10.00") -> list[tuple]:
+    """Build int_customer_order_metrics for D on `lines` from its previous build, then in full; both
+    hold the same rows. Returns them."""
+    (project / "models" / "marts" / "core" / "fct_order_lines.sql").write_text(
+        _fct_order_lines(lines, unit_cost) + "\n")
+    _dbt_build(project, as_of, run_id, data_tests=False, select="+int_customer_order_metrics")
+    rebuilt = _query(project, ORDER_METRICS)
+    _dbt_build(project, as_of, f"{run_id}_full", full_refresh=True, data_tests=False,
+               select="+int_customer_order_metrics")
+    assert rebuilt == _query(project, ORDER_METRICS), f"{run_id}: rebuilt per customer != full build"
+    return rebuilt
+
+
+def test_order_metrics_rebuilt_per_customer_equal_a_full_build(project: Path) -> None:
+    """int_customer_order_metrics starts from its previous build and aggregates again only the customers
+    whose counted lines changed or who have a line on a window edge that moved with D: equal to a full
+    build through new, cancelled and re-keyed lines, a customer losing its last line, D moving forward
+    and back, changed costs and another repurchase_min_orders; a customer nothing touched keeps its row."""
+    _rebuild_and_compare(project, REBUILD_DAY_1, D, "day_1")
+    day_2 = _rebuild_and_compare(project, REBUILD_DAY_2, "2026-01-01", "day_2")
+    assert {row[0] for row in day_2} == {"c_big", "c_mid", "c_edge", "c_still"}  # not c_gone
+    back = _rebuild_and_compare(project, REBUILD_DAY_2, "2025-06-30", "back")  # D moves back half a year
+    assert {row[0] for row in back} == {"c_big", "c_mid", "c_edge", "c_still"}
+    # every product's cost changes: c_mid's two lines (an even number) with it; its product cost changes
+    cost = _rebuild_and_compare(project, REBUILD_DAY_2, "2025-06-30", "cost", unit_cost="12.00")
+    assert cost != back
+
+    seed = project / "seeds" / "classification_rules.csv"
+    text = seed.read_text(encoding="utf-8").replace("v1,2000-01-01,repurchase_min_orders,2,",
+                                                    "v1,2000-01-01,repurchase_min_orders,1,")
+    assert "repurchase_min_orders,1," in text
+    seed.write_text(text, encoding="utf-8")
+    rules = _rebuild_and_compare(project, REBUILD_DAY_2, "2025-06-30", "rules", unit_cost="12.00")
+    assert {row[-3] for row in rules} == {1} != {row[-3] for row in back}
+
+    # a row nothing touches is kept as built (here: tampered with); a customer with a new line is aggregated again
+    with duckdb.connect(str(project.parent / "warehouse" / "warehouse.duckdb")) as con:
+        con.execute("update intermediate.int_customer_order_metrics set revenue_12m = -1 "
+                    "where customer_key in ('c_still', 'c_big')")
+    new_line = [*REBUILD_DAY_2, ("o7", "c_big", "2025-07-01", "s1", 1, "5.00", "shipped")]
+    (project / "models" / "marts" / "core" / "fct_order_lines.sql").write_text(
+        _fct_order_lines(new_line, "12.00") + "\n")
+    _dbt_build(project, "2025-07-01", "kept", data_tests=False, select="+int_customer_order_metrics")
+    revenue = dict(_query(project, "select customer_key, revenue_12m from intermediate.int_customer_order_metrics"))
+    assert revenue["c_still"] == -1
+    assert revenue["c_big"] == Decimal("120005.00")

@@ -1,6 +1,10 @@
 {#- Compact per-customer order aggregates for D: one row per customer with at least one counted
     line (status open/shipped/returned) dated on or before D. Money sums are sums of the already
-    rounded line amounts. "Counted order" = an order with a counted line of quantity > 0. -#}
+    rounded line amounts. "Counted order" = an order with a counted line of quantity > 0.
+    Rebuilt per customer (macros/classification/customer_rebuild.sql): a night aggregates again only
+    the customers whose counted lines changed or who have a line on a window edge that moved with D;
+    a change of repurchase_min_orders (another rule version for this D) aggregates every customer. -#}
+{%- set previous = previous_customer_build(also_requires=['repurchase_min_orders']) %}
 with
 
 order_lines as (
@@ -10,11 +14,16 @@ order_lines as (
 rules as (
     select * from {{ ref('int_classification_rules') }}
 ),
-
-counted_lines as (
+{% if previous %}
+previous_build as (
+    select * from {{ previous }}
+),
+{% endif %}
+all_counted_lines as (
     select
         order_lines.customer_key,
         order_lines.order_no,
+        order_lines.line_no,
         order_lines.order_date,
         order_lines.sku,
         order_lines.quantity,
@@ -24,6 +33,31 @@ counted_lines as (
     where order_lines.is_counted
       and order_lines.order_date <= {{ as_of_date() }}
       and order_lines.customer_key is not null
+),
+
+customer_fingerprints as (
+    select
+        all_counted_lines.customer_key,
+        {{ lines_fingerprint(['all_counted_lines.order_no', 'all_counted_lines.line_no', 'all_counted_lines.order_date',
+                              'all_counted_lines.sku', 'all_counted_lines.quantity', 'all_counted_lines.net_amount_cny',
+                              'all_counted_lines.unit_cost_cny']) }} as lines_fingerprint
+    from all_counted_lines
+    group by all_counted_lines.customer_key
+),
+{% if previous %}
+customers_to_rebuild as (
+    {{ customers_to_rebuild('previous_build', 'customer_fingerprints', 'all_counted_lines', 'order_date',
+        rebuild_all='(select max(previous_build.repurchase_min_orders) from previous_build)'
+                    ' is distinct from (select rules.repurchase_min_orders from rules)') }}
+),
+{% endif %}
+counted_lines as (
+    select all_counted_lines.*
+    from all_counted_lines
+    {%- if previous %}
+    semi join customers_to_rebuild
+        on all_counted_lines.customer_key = customers_to_rebuild.customer_key
+    {%- endif %}
 ),
 
 line_totals as (
@@ -123,7 +157,7 @@ order_intervals as (
     group by order_date_gaps.customer_key
 ),
 
-final as (
+aggregated as (
     select
         line_totals.customer_key,
         cast(line_totals.revenue_12m as decimal(18, 2)) as revenue_12m,
@@ -143,14 +177,35 @@ final as (
                 then cast(repurchase.repurchased_skus_12m as double) / repurchase.skus_12m
         end as repurchase_rate,
         coalesce(order_intervals.order_dates_730d, 0) as order_dates_730d,
-        order_intervals.median_gap_days_730d
+        order_intervals.median_gap_days_730d,
+        rules.repurchase_min_orders,
+        customer_fingerprints.lines_fingerprint,
+        {{ as_of_date() }} as built_as_of
     from line_totals
+    cross join rules
+    inner join customer_fingerprints
+        on customer_fingerprints.customer_key = line_totals.customer_key
     left join order_totals
         on order_totals.customer_key = line_totals.customer_key
     left join repurchase
         on repurchase.customer_key = line_totals.customer_key
     left join order_intervals
         on order_intervals.customer_key = line_totals.customer_key
+),
+{% if previous %}
+kept as (
+    select previous_build.* replace ({{ as_of_date() }} as built_as_of)
+    from previous_build
+    anti join customers_to_rebuild
+        on previous_build.customer_key = customers_to_rebuild.customer_key
+),
+{% endif %}
+final as (
+    select * from aggregated
+    {%- if previous %}
+    union all by name
+    select * from kept
+    {%- endif %}
 )
 
 select * from final
