@@ -254,12 +254,16 @@ REBUILD_DAY_2 = [
 ORDER_METRICS = "select * from intermediate.int_customer_order_metrics order by customer_key"
 
 
+def _write_order_lines(project: Path, lines: list[tuple], unit_cost: str) -> None:
+    (project / "models" / "marts" / "core" / "fct_order_lines.sql").write_text(
+        _fct_order_lines(lines, unit_cost) + "\n")
+
+
 def _rebuild_and_compare(project: Path, lines: list[tuple], as_of: str, run_id: str,
                          unit_cost: str = "10.00") -> list[tuple]:
     """Build int_customer_order_metrics for D on `lines` from its previous build, then in full; both
     hold the same rows. Returns them."""
-    (project / "models" / "marts" / "core" / "fct_order_lines.sql").write_text(
-        _fct_order_lines(lines, unit_cost) + "\n")
+    _write_order_lines(project, lines, unit_cost)
     _dbt_build(project, as_of, run_id, data_tests=False, select="+int_customer_order_metrics")
     rebuilt = _query(project, ORDER_METRICS)
     _dbt_build(project, as_of, f"{run_id}_full", full_refresh=True, data_tests=False,
@@ -295,8 +299,7 @@ def test_order_metrics_rebuilt_per_customer_equal_a_full_build(project: Path) ->
         con.execute("update intermediate.int_customer_order_metrics set revenue_12m = -1 "
                     "where customer_key in ('c_still', 'c_big')")
     new_line = [*REBUILD_DAY_2, ("o7", "c_big", "2025-07-01", "s1", 1, "5.00", "shipped")]
-    (project / "models" / "marts" / "core" / "fct_order_lines.sql").write_text(
-        _fct_order_lines(new_line, "12.00") + "\n")
+    _write_order_lines(project, new_line, "12.00")
     _dbt_build(project, "2025-07-01", "kept", data_tests=False, select="+int_customer_order_metrics")
     revenue = dict(_query(project, "select customer_key, revenue_12m from intermediate.int_customer_order_metrics"))
     assert revenue["c_still"] == -1

@@ -1,4 +1,4 @@
-{#- Customer-level models rebuilt per customer (docs/decisions.md, "Customer aggregates per customer").
+{#- Customer-level models rebuilt per customer (docs/decisions.md, "Incremental facts").
     Such a model is a table of one row per customer_key, aggregated from per-customer lines. Besides
     its measures each row carries the state its next build is checked against: `lines_fingerprint`
     (the lines it was aggregated from: their number and an XOR of one mixed 64-bit hash per line) and
@@ -54,10 +54,7 @@
     classification_window_bounds: a line dated in (P - k, D - k] or (D - k, P - k] for an edge k may have
     entered or left a window. -#}
 {% macro customers_to_rebuild(previous, fingerprints, lines, date_column, rebuild_all='false') -%}
-    {%- set edges = [] -%}
-    {%- for bounds in classification_window_bounds().values() -%}
-        {%- for days in bounds if days not in edges -%}{%- do edges.append(days) -%}{%- endfor -%}
-    {%- endfor -%}
+    {%- set edges = classification_window_bounds().values() | sum(start=[]) | unique | sort -%}
     select coalesce(now_built.customer_key, previous_built.customer_key) as customer_key
     from {{ fingerprints }} as now_built
     full join {{ previous }} as previous_built
@@ -68,7 +65,7 @@
     select {{ lines }}.customer_key
     from {{ lines }}
     cross join (select max(built_as_of) as built_as_of from {{ previous }}) as previous_build
-    where {% for days in edges | sort %}
+    where {% for days in edges %}
         {%- set now_edge = classification_days_before(days) -%}
         {%- set previous_edge = 'cast(' ~ dbt.dateadd('day', -days, 'previous_build.built_as_of') ~ ' as date)' -%}
         ({{ lines }}.{{ date_column }} > least({{ previous_edge }}, {{ now_edge }})
