@@ -30,7 +30,8 @@ final as (
     select
         active_version.rule_version,
         {%- for parameter in classification_rule_parameters() %}
-        max(case when rule_rows.parameter = '{{ parameter }}' then rule_rows.value end) as {{ parameter }}{{ ',' if not loop.last }}
+        max(case when rule_rows.parameter = '{{ parameter }}' then rule_rows.value end)
+            as {{ parameter }}{{ ',' if not loop.last }}
         {%- endfor %}
     from active_version
     inner join rule_rows

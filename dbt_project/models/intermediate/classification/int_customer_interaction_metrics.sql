@@ -14,7 +14,8 @@ recent_interactions as (
     from interactions
     where interactions.customer_key is not null
       and interactions.interaction_date <= {{ as_of_date() }}
-      and interactions.interaction_date > {{ classification_days_before(classification_window_bounds()['prior_270d'][0]) }}
+      and interactions.interaction_date
+          > {{ classification_days_before(classification_window_bounds()['prior_270d'][0]) }}
 ),
 
 final as (

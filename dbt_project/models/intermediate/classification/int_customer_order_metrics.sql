@@ -144,7 +144,8 @@ previous_order_dates as (
 order_date_gaps as (
     select
         previous_order_dates.customer_key,
-        {{ dbt.datediff('previous_order_dates.previous_order_date', 'previous_order_dates.order_date', 'day') }} as gap_days
+        {{ dbt.datediff('previous_order_dates.previous_order_date', 'previous_order_dates.order_date', 'day') }}
+            as gap_days
     from previous_order_dates
 ),
 

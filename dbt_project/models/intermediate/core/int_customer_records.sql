@@ -46,9 +46,12 @@ erp_records as (
 ),
 
 referenced_customer_nos as (
-    select order_lines.customer_no from order_lines
+    select order_lines.customer_no
+    from order_lines
     union
-    select invoices.customer_no from invoices where invoices.customer_no is not null
+    select invoices.customer_no
+    from invoices
+    where invoices.customer_no is not null
 ),
 
 orphan_records as (

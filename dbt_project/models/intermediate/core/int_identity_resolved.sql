@@ -16,15 +16,27 @@ edges as (
 ),
 
 neighbours as (
-    select source_id_a as source_id, source_id_b as neighbour_id from edges
+    select
+        edges.source_id_a as source_id,
+        edges.source_id_b as neighbour_id
+    from edges
     union all
-    select source_id_b as source_id, source_id_a as neighbour_id from edges
+    select
+        edges.source_id_b as source_id,
+        edges.source_id_a as neighbour_id
+    from edges
     union all
-    select source_id, source_id as neighbour_id from records
+    select
+        records.source_id,
+        records.source_id as neighbour_id
+    from records
 ),
 
 labels_0 as (
-    select records.source_id, records.source_id as label from records
+    select
+        records.source_id,
+        records.source_id as label
+    from records
 ),
 {% for pass in range(1, passes + 1) %}
 labels_{{ pass }} as (
@@ -43,9 +55,15 @@ record_rules as (
         max(case when record_edges.match_rule = 'uscc' then 1 else 0 end) as has_uscc_edge,
         max(case when record_edges.match_rule = 'name_city' then 1 else 0 end) as has_name_city_edge
     from (
-        select source_id_a as source_id, match_rule from edges
+        select
+            edges.source_id_a as source_id,
+            edges.match_rule
+        from edges
         union all
-        select source_id_b as source_id, match_rule from edges
+        select
+            edges.source_id_b as source_id,
+            edges.match_rule
+        from edges
     ) as record_edges
     group by record_edges.source_id
 ),

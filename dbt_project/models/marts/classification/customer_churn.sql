@@ -23,8 +23,10 @@ customer_metrics as (
         order_metrics.customer_key,
         order_metrics.first_order_date,
         order_metrics.last_order_date,
-        {{ days_until_as_of('order_metrics.last_order_date') }} as days_since_last_order,
-        {{ days_until_as_of('order_metrics.first_order_date') }} as days_since_first_order,
+        {{ days_until_as_of('order_metrics.last_order_date') }}
+            as days_since_last_order,
+        {{ days_until_as_of('order_metrics.first_order_date') }}
+            as days_since_first_order,
         case
             when order_metrics.order_dates_730d >= rules.interval_min_dates
                 then cast(order_metrics.median_gap_days_730d as double)

@@ -43,7 +43,8 @@ per_customer as (
         sum(case when invoice_status.is_unpaid then invoice_status.amount_cny else 0 end) as outstanding_amount,
         sum(case when invoice_status.is_overdue then invoice_status.amount_cny else 0 end) as overdue_amount,
         max(case when invoice_status.is_overdue
-            then {{ days_until_as_of('invoice_status.due_date') }} end) as max_days_overdue,
+            then {{ days_until_as_of('invoice_status.due_date') }}
+        end) as max_days_overdue,
         avg(invoice_status.collection_days) as avg_collection_days_12m
     from invoice_status
     group by invoice_status.customer_key

@@ -28,8 +28,10 @@ customer_metrics as (
         end as avg_order_value_12m,
         order_metrics.first_order_date,
         order_metrics.last_order_date,
-        {{ days_until_as_of('order_metrics.last_order_date') }} as recency_days,
-        {{ days_until_as_of('order_metrics.first_order_date') }} as days_since_first_order
+        {{ days_until_as_of('order_metrics.last_order_date') }}
+            as recency_days,
+        {{ days_until_as_of('order_metrics.first_order_date') }}
+            as days_since_first_order
     from order_metrics
 ),
 
@@ -41,19 +43,28 @@ active_cut_points as (
 ),
 
 metric_values as (
-    select customer_key, 'r_score' as score_name, cast(recency_days as decimal(18, 2)) as metric_value
+    select
+        customer_metrics.customer_key,
+        'r_score' as score_name,
+        cast(customer_metrics.recency_days as decimal(18, 2)) as metric_value
     from customer_metrics
     union all
-    select customer_key, 'f_score' as score_name, cast(orders_12m as decimal(18, 2)) as metric_value
+    select
+        customer_metrics.customer_key,
+        'f_score' as score_name,
+        cast(customer_metrics.orders_12m as decimal(18, 2)) as metric_value
     from customer_metrics
     union all
-    select customer_key, 'm_score' as score_name, revenue_12m as metric_value
+    select
+        customer_metrics.customer_key,
+        'm_score' as score_name,
+        customer_metrics.revenue_12m as metric_value
     from customer_metrics
 ),
 
-{#- The score is the highest one whose condition holds (cut points are monotone, so this is
-    "first match from the top"); the `any` row gives the floor score. #}
 matched_scores as (
+    {#- The score is the highest one whose condition holds (cut points are monotone, so this is
+        "first match from the top"); the `any` row gives the floor score. #}
     select
         metric_values.customer_key,
         metric_values.score_name,
@@ -87,7 +98,8 @@ classified as (
                  and customer_metrics.orders_12m >= rules.core_orders_from then 'core'
             when customer_metrics.revenue_12m >= rules.tier_b_from then 'important'
             when (customer_metrics.revenue_prior_12m > 0
-                  and customer_metrics.revenue_12m >= rules.potential_growth_factor * customer_metrics.revenue_prior_12m)
+                  and customer_metrics.revenue_12m
+                      >= rules.potential_growth_factor * customer_metrics.revenue_prior_12m)
                  or customer_metrics.days_since_first_order < rules.new_buyer_days then 'potential'
             else 'ordinary'
         end as value_class,
