@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -51,19 +51,45 @@ def record_file(con: duckdb.DuckDBPyConnection, *, feed: str, path: str, sha256:
         raise
 
 
+_INSERT_CHECK_RESULT = ("insert into audit.check_results "
+                        "(run_id, asset, check_name, severity, passed, observed, evidence, evaluated_at) "
+                        "values (?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def _check_result_row(run_id: str, asset: str, check_name: str, severity: str, passed: bool,
+                      observed: str | None = None, evidence: str | None = None,
+                      evaluated_at: datetime | None = None) -> list:
+    if severity not in SEVERITIES:
+        raise ValueError(f"severity must be one of {SEVERITIES}, not {severity!r}")
+    return [run_id, asset, check_name, severity, bool(passed), _clip(observed, OBSERVED_MAX_CHARS),
+            _clip(evidence, EVIDENCE_MAX_CHARS), evaluated_at or utc_now()]
+
+
 def record_check_result(con: duckdb.DuckDBPyConnection, *, run_id: str, asset: str, check_name: str,
                         severity: str, passed: bool, observed: str | None = None, evidence: str | None = None,
                         evaluated_at: datetime | None = None) -> None:
     """Append one evaluation to `audit.check_results`."""
-    if severity not in SEVERITIES:
-        raise ValueError(f"severity must be one of {SEVERITIES}, not {severity!r}")
-    con.execute(
-        "insert into audit.check_results "
-        "(run_id, asset, check_name, severity, passed, observed, evidence, evaluated_at) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, asset, check_name, severity, bool(passed), _clip(observed, OBSERVED_MAX_CHARS),
-         _clip(evidence, EVIDENCE_MAX_CHARS), evaluated_at or utc_now()],
-    )
+    con.execute(_INSERT_CHECK_RESULT,
+                _check_result_row(run_id, asset, check_name, severity, passed, observed, evidence, evaluated_at))
+
+
+def record_dbt_results(con: duckdb.DuckDBPyConnection, run_id: str, tests: Sequence[Mapping[str, object]], *,
+                       built: bool, whole_project: bool, evidence: str) -> None:
+    """What one `dbt build` decided, in one transaction (one commit, not one per test: ~180 tests a night):
+    a `check_results` row per data test (`tests`: asset, check_name, severity, passed, observed, evidence),
+    the `dbt_build_succeeded` row (`built`: dbt reported no error), and `run_inputs.dbt_succeeded`, which
+    only a build of the whole project without error sets (the incremental models build on it)."""
+    rows = [_check_result_row(run_id, **test) for test in tests]  # type: ignore[arg-type]
+    rows.append(_check_result_row(run_id, "dbt", "dbt_build_succeeded", "error", built,
+                                  "dbt build succeeded" if built else "dbt build reported errors", evidence))
+    con.execute("begin transaction")
+    try:
+        con.executemany(_INSERT_CHECK_RESULT, rows)
+        record_dbt_outcome(con, run_id, built and whole_project)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
 
 
 def record_run(con: duckdb.DuckDBPyConnection, run_id: str, *, status: str, as_of: date | None = None,

@@ -186,14 +186,9 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     checks = [_check_row(event, target) for event in events if isinstance(event, dg.AssetCheckResult)]
     ok = invocation.is_successful()
     with warehouse.connect() as con:
-        for row in checks:
-            audit.record_check_result(con, run_id=context.run_id, **row)
         # a subset (some models picked in the UI) does not vouch for the incremental models it left out
-        audit.record_dbt_outcome(con, context.run_id, ok and not context.is_subset)
-        audit.record_check_result(con, run_id=context.run_id, asset="dbt", check_name="dbt_build_succeeded",
-                                  severity="error", passed=ok,
-                                  observed="dbt build succeeded" if ok else "dbt build reported errors",
-                                  evidence=f"dbt_project/{target}/run_results.json")
+        audit.record_dbt_results(con, context.run_id, checks, built=ok, whole_project=not context.is_subset,
+                                 evidence=f"dbt_project/{target}/run_results.json")
         columns = relation_columns(con)
         cache = LineageCache(DBT_PROJECT.project_dir / DBT_PROJECT.target_path / "column_lineage_cache.json",
                              volatile=(plan.as_of.isoformat(), plan.run_id))

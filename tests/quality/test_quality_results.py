@@ -33,3 +33,40 @@ def test_unknown_severity_and_long_observations(warehouse):
                             observed="x" * 5000)
         observed = con.execute("select observed from audit.check_results").fetchone()[0]
     assert len(observed) <= 500
+
+
+def _dbt_test(check_name, passed, severity="error"):
+    return {"asset": "marts/fct_order_lines", "check_name": check_name, "severity": severity, "passed": passed,
+            "observed": "passed" if passed else "3 failing rows", "evidence": "dbt test"}
+
+
+def _dbt_outcome(con, run_id):
+    results = con.execute("select check_name, severity, passed from audit.check_results where run_id = ? "
+                          "order by check_name", [run_id]).fetchall()
+    succeeded = con.execute("select dbt_succeeded from audit.run_inputs where run_id = ?", [run_id]).fetchone()[0]
+    return results, succeeded
+
+
+def test_a_dbt_build_is_recorded_in_one_piece(warehouse):
+    from orchestration.audit import record_dbt_results
+
+    with warehouse.connect() as con:
+        for run_id in ("whole", "failed", "subset", "broken"):
+            con.execute("insert into audit.run_inputs (run_id, inputs_fingerprint, raw_files, code_fingerprint, "
+                        "recorded_at) values (?, 'f', 0, 'c', now())", [run_id])
+        record_dbt_results(con, "whole", [_dbt_test("unique_key", True), _dbt_test("has_product", False, "warn")],
+                           built=True, whole_project=True, evidence="run_results.json")
+        record_dbt_results(con, "failed", [_dbt_test("unique_key", False)], built=False, whole_project=True,
+                           evidence="run_results.json")
+        record_dbt_results(con, "subset", [], built=True, whole_project=False, evidence="run_results.json")
+        with pytest.raises(ValueError):  # one bad row: nothing of the build is recorded
+            record_dbt_results(con, "broken", [_dbt_test("unique_key", True), _dbt_test("x", True, "fatal")],
+                               built=True, whole_project=True, evidence="run_results.json")
+        assert _dbt_outcome(con, "whole") == ([("dbt_build_succeeded", "error", True), ("has_product", "warn", False),
+                                               ("unique_key", "error", True)], True)
+        assert _dbt_outcome(con, "failed") == ([("dbt_build_succeeded", "error", False),
+                                                ("unique_key", "error", False)], False)
+        # a subset of the models built without error does not vouch for the incremental models it left out
+        assert _dbt_outcome(con, "subset") == ([("dbt_build_succeeded", "error", True)], False)
+        assert _dbt_outcome(con, "broken") == ([], None)
+        assert failed_blocking_checks(con, "failed")[0]["check_name"] in {"dbt_build_succeeded", "unique_key"}
