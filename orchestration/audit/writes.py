@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -15,6 +16,18 @@ EVIDENCE_MAX_CHARS = 4000
 
 def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The writes inside are committed together, or rolled back together when one fails."""
+    con.execute("begin transaction")
+    try:
+        yield
+    except Exception:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
 
 
 def _clip(text: str | None, limit: int) -> str | None:
@@ -30,8 +43,7 @@ def record_file(con: duckdb.DuckDBPyConnection, *, feed: str, path: str, sha256:
                 quarantine_files: Sequence[Path] = ()) -> None:
     """One `load_log` row and the file's quarantined rows (Parquet files shaped like
     `audit.quarantine`), in one transaction: a crash leaves both or neither."""
-    con.execute("begin transaction")
-    try:
+    with _transaction(con):
         con.execute(
             """
             insert into audit.load_log (path, feed, sha256, bytes, export_date, rows_read, rows_loaded,
@@ -45,10 +57,6 @@ def record_file(con: duckdb.DuckDBPyConnection, *, feed: str, path: str, sha256:
         if quarantine_files:
             con.execute("insert into audit.quarantine by name select * from read_parquet(?)",
                         [[str(f) for f in quarantine_files]])
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
 
 
 _INSERT_CHECK_RESULT = ("insert into audit.check_results "
@@ -79,17 +87,12 @@ def record_dbt_results(con: duckdb.DuckDBPyConnection, run_id: str, tests: Seque
     a `check_results` row per data test (`tests`: asset, check_name, severity, passed, observed, evidence),
     the `dbt_build_succeeded` row (`built`: dbt reported no error), and `run_inputs.dbt_succeeded`, which
     only a build of the whole project without error sets (the incremental models build on it)."""
-    rows = [_check_result_row(run_id, **test) for test in tests]  # type: ignore[arg-type]
+    rows = [_check_result_row(run_id, **test) for test in tests]
     rows.append(_check_result_row(run_id, "dbt", "dbt_build_succeeded", "error", built,
                                   "dbt build succeeded" if built else "dbt build reported errors", evidence))
-    con.execute("begin transaction")
-    try:
+    with _transaction(con):
         con.executemany(_INSERT_CHECK_RESULT, rows)
         record_dbt_outcome(con, run_id, built and whole_project)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
 
 
 def record_run(con: duckdb.DuckDBPyConnection, run_id: str, *, status: str, as_of: date | None = None,
@@ -129,8 +132,7 @@ def record_plan(con: duckdb.DuckDBPyConnection, *, run_id: str, inputs_fingerpri
                 serving_run_id: str | None, started_at: datetime | None, gate_overrides: str | None,
                 code_version: str | None = None) -> None:
     """The run plan (`audit.run_inputs`) and the run's `started` row (`audit.runs`), together."""
-    con.execute("begin transaction")
-    try:
+    with _transaction(con):
         con.execute(
             """
             insert or replace into audit.run_inputs (run_id, inputs_fingerprint, as_of_date, raw_files,
@@ -144,10 +146,6 @@ def record_plan(con: duckdb.DuckDBPyConnection, *, run_id: str, inputs_fingerpri
         record_run(con, run_id, status="started", as_of=as_of, started_at=started_at, finished=False,
                    trigger=trigger, mode=mode, gate_overrides=gate_overrides, published=False,
                    code_version=code_version)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
 
 
 def record_dbt_outcome(con: duckdb.DuckDBPyConnection, run_id: str, succeeded: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from orchestration.quality.results import failed_blocking_checks, record_check_result
@@ -51,7 +52,7 @@ def test_a_dbt_build_is_recorded_in_one_piece(warehouse):
     from orchestration.audit import record_dbt_results
 
     with warehouse.connect() as con:
-        for run_id in ("whole", "failed", "subset", "broken"):
+        for run_id in ("whole", "failed", "subset", "broken", "torn"):
             con.execute("insert into audit.run_inputs (run_id, inputs_fingerprint, raw_files, code_fingerprint, "
                         "recorded_at) values (?, 'f', 0, 'c', now())", [run_id])
         record_dbt_results(con, "whole", [_dbt_test("unique_key", True), _dbt_test("has_product", False, "warn")],
@@ -62,6 +63,9 @@ def test_a_dbt_build_is_recorded_in_one_piece(warehouse):
         with pytest.raises(ValueError):  # one bad row: nothing of the build is recorded
             record_dbt_results(con, "broken", [_dbt_test("unique_key", True), _dbt_test("x", True, "fatal")],
                                built=True, whole_project=True, evidence="run_results.json")
+        with pytest.raises(duckdb.ConstraintException):  # the second row fails inside the transaction
+            record_dbt_results(con, "torn", [_dbt_test("unique_key", True), _dbt_test(None, True)],
+                               built=True, whole_project=True, evidence="run_results.json")
         assert _dbt_outcome(con, "whole") == ([("dbt_build_succeeded", "error", True), ("has_product", "warn", False),
                                                ("unique_key", "error", True)], True)
         assert _dbt_outcome(con, "failed") == ([("dbt_build_succeeded", "error", False),
@@ -69,4 +73,5 @@ def test_a_dbt_build_is_recorded_in_one_piece(warehouse):
         # a subset of the models built without error does not vouch for the incremental models it left out
         assert _dbt_outcome(con, "subset") == ([("dbt_build_succeeded", "error", True)], False)
         assert _dbt_outcome(con, "broken") == ([], None)
+        assert _dbt_outcome(con, "torn") == ([], None)  # the first row was rolled back with the rest
         assert failed_blocking_checks(con, "failed")[0]["check_name"] in {"dbt_build_succeeded", "unique_key"}
