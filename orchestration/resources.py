@@ -18,6 +18,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.audit import ensure_audit_schema
+from orchestration.settings import DUCKDB_MEMORY_LIMIT
 
 #: The working warehouse (warehouse.duckdb, the raw zone, work folders, logs) holds the raw text of the
 #: personal-data feeds: readable by its owner only. The warehouse folder itself can be traversed but not
@@ -51,7 +52,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     warehouse_dir: str
     threads: int = 2
-    memory_limit: str = "3GB"
+    memory_limit: str = DUCKDB_MEMORY_LIMIT
 
     @property
     def root(self) -> Path:

@@ -17,6 +17,10 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 #: Each run's dbt artifacts (relative to the dbt project): `run_target(run_id)`.
 DBT_RUN_TARGETS = Path("target") / "runs"
+#: DuckDB's memory limit per process (ingestion and publishing in the Dagster process, dbt in its own):
+#: 2GB keeps an L run's whole process tree under 3 GiB (docs/decisions.md, "DuckDB's memory limit").
+#: dbt_project/profiles.yml repeats it for a hand-run dbt (a test keeps the two equal).
+DUCKDB_MEMORY_LIMIT = "2GB"
 
 
 def run_target(run_id: str) -> Path:
@@ -91,7 +95,7 @@ class Settings:
     as_of: date | None = None  # None: the latest order date in the data (manual run)
     as_of_to: date | None = None  # with as_of: one run per date of the range (a backfill from the CLI)
     duckdb_threads: int = 2
-    duckdb_memory_limit: str = "3GB"
+    duckdb_memory_limit: str = DUCKDB_MEMORY_LIMIT
     gates: Gates = Gates()
     alert_webhook: str | None = None
     rebuild: bool = False  # rebuild the marts even when the run's inputs equal the published run's

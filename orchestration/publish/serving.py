@@ -43,6 +43,7 @@ from orchestration.publish.copying import copy_tables
 from orchestration.publish.delta import Since, apply_changes
 from orchestration.publish.role_delta import update_role_file
 from orchestration.publish.roles import RoleSpec, check_keys, write_role_file
+from orchestration.settings import DUCKDB_MEMORY_LIMIT
 
 PUBLISHED_SCHEMAS = ("marts", "audit")
 #: (new analyst file, live role file, the role file's temporary, role, its key) -> rows per table
@@ -98,7 +99,7 @@ def _write_audit(con: duckdb.DuckDBPyConnection, publication: Publication) -> No
 
 
 def write_serving(warehouse_db: Path, serving_path: Path, publication: Publication, threads: int = 2,
-                  memory_limit: str = "3GB", targets: Targets = Targets()) -> PublishedFile:
+                  memory_limit: str = DUCKDB_MEMORY_LIMIT, targets: Targets = Targets()) -> PublishedFile:
     """Copy marts + audit of `warehouse_db` into a new file and rename it over `serving_path`."""
 
     def fill(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
@@ -122,7 +123,8 @@ def whole_role_files(threads: int, memory_limit: str) -> RoleWriter:
 
 
 def update_serving(warehouse_db: Path, serving_path: Path, publication: Publication, changed: Since,
-                   threads: int = 2, memory_limit: str = "3GB", targets: Targets = Targets()) -> PublishedFile:
+                   threads: int = 2, memory_limit: str = DUCKDB_MEMORY_LIMIT,
+                   targets: Targets = Targets()) -> PublishedFile:
     """A new serving file made from a copy of the live one and what changed since (publish/delta.py),
     with the warehouse's audit schema, swapped in the same atomic way."""
     how: dict[str, str] = {}

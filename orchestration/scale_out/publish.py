@@ -27,6 +27,7 @@ from orchestration.publish.serving import (
     whole_role_files,
 )
 from orchestration.scale_out.lake import lake_tables, parquet_scan
+from orchestration.settings import DUCKDB_MEMORY_LIMIT
 
 LAKE_FACTS = ("fct_order_lines", "fct_invoices", "fct_interactions")
 #: dbt models in schema `audit` (built by Spark): they replace the working warehouse's copy in serving.
@@ -35,7 +36,7 @@ LAKE_AUDIT_MODELS = ("identity_map",)
 
 def publish_from_lake(warehouse_db: Path, lake: Path, serving_path: Path, run_id: str, as_of,
                       rule_version: str | None, *, include_facts: bool = False, threads: int = 2,
-                      memory_limit: str = "3GB") -> PublishedFile:
+                      memory_limit: str = DUCKDB_MEMORY_LIMIT) -> PublishedFile:
     """Write `serving_path` from the Spark build in `lake` (marts) and the working warehouse (audit)."""
     now = datetime.now(UTC).replace(tzinfo=None)
     publication = Publication(run_id=run_id, as_of=as_of, marts_run_id=run_id, marts_fingerprint="spark",
