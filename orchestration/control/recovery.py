@@ -3,7 +3,7 @@
 Runs start under the warehouse lock, so any run still `started` or `publishing` in `audit.runs` is
 dead. Its row is settled against what serving actually holds (a run killed after the swap did
 publish; one killed before did not), its Dagster run is marked failed when it is still `STARTED`,
-and what it left behind is removed: temporary serving files (every role's), work folders,
+and what it left behind is removed: temporary serving files (every role's), work folders, DuckDB's spill folders,
 half-written raw files, and raw-zone Parquet files without a `load_log` row (written, then killed
 before the row committed: the landed file is loaded again). A staged archive of published files is
 finished when its run's files are live, removed otherwise.
@@ -21,6 +21,7 @@ import duckdb
 from orchestration import audit
 from orchestration.control import archive
 from orchestration.control.serving_state import read_publication
+from orchestration.spill import SPILL_GLOB
 
 LIVE_STATUSES = ("started", "publishing")
 
@@ -74,6 +75,9 @@ def _remove_leftovers(con: duckdb.DuckDBPyConnection, root: Path, serving_path: 
     for tmp in root.glob(".report*.tmp"):
         tmp.unlink(missing_ok=True)
         removed.append(str(tmp))
+    for spill in root.glob(SPILL_GLOB):  # an in-memory DuckDB's spill folder (spill.py)
+        shutil.rmtree(spill, ignore_errors=True)
+        removed.append(str(spill))
     work = root / "tmp"
     if work.is_dir():
         for entry in work.iterdir():

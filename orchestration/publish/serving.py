@@ -44,6 +44,7 @@ from orchestration.publish.delta import Since, apply_changes
 from orchestration.publish.role_delta import update_role_file
 from orchestration.publish.roles import RoleSpec, check_keys, write_role_file
 from orchestration.settings import DUCKDB_MEMORY_LIMIT
+from orchestration.spill import in_memory
 
 PUBLISHED_SCHEMAS = ("marts", "audit")
 #: (new analyst file, live role file, the role file's temporary, role, its key) -> rows per table
@@ -110,14 +111,14 @@ def write_serving(warehouse_db: Path, serving_path: Path, publication: Publicati
         _write_audit(con, publication)
 
     return _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, publication, targets,
-                    whole_role_files(threads, memory_limit))
+                    whole_role_files(threads, memory_limit, warehouse_db.parent))
 
 
-def whole_role_files(threads: int, memory_limit: str) -> RoleWriter:
+def whole_role_files(threads: int, memory_limit: str, spill_root: Path) -> RoleWriter:
     """The role writer of a publish that writes every role's file whole (roles.write_role_file)."""
 
     def write_role(source: Path, live: Path, target: Path, role: RoleSpec, key: str | None) -> dict[str, int]:
-        return write_role_file(source, target, role, key, threads, memory_limit)
+        return write_role_file(source, target, role, key, threads, memory_limit, spill_root)
 
     return write_role
 
@@ -128,6 +129,7 @@ def update_serving(warehouse_db: Path, serving_path: Path, publication: Publicat
     """A new serving file made from a copy of the live one and what changed since (publish/delta.py),
     with the warehouse's audit schema, swapped in the same atomic way."""
     how: dict[str, str] = {}
+    spill_root = warehouse_db.parent
 
     def fill(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
         con.execute(f"attach '{tmp}' as srv")  # a copy of the live file: it keeps its storage version
@@ -138,9 +140,10 @@ def update_serving(warehouse_db: Path, serving_path: Path, publication: Publicat
         _write_audit(con, publication)
 
     def write_role(source: Path, live: Path, target: Path, role: RoleSpec, key: str | None) -> dict[str, int]:
-        counts = update_role_file(source, live, target, role, key, threads, memory_limit, changed, how)
+        counts = update_role_file(source, live, target, role, key, threads, memory_limit, spill_root, changed, how)
         how[role.file] = "written whole" if counts is None else "from the live file and what changed"
-        return counts if counts is not None else write_role_file(source, target, role, key, threads, memory_limit)
+        return counts if counts is not None else write_role_file(source, target, role, key, threads, memory_limit,
+                                                                 spill_root)
 
     published = _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, publication, targets, write_role,
                          start_from_current=True)
@@ -165,7 +168,7 @@ def _swap_in(warehouse_db: Path, serving_path: Path, fill: Callable[[duckdb.Duck
     try:
         if start_from_current:
             shutil.copyfile(serving_path, tmp)
-        con = duckdb.connect(config={"threads": threads, "memory_limit": memory_limit})
+        con = in_memory(threads, memory_limit, warehouse_db.parent)
         try:
             con.execute(f"attach '{warehouse_db}' as wh (read_only)")
             fill(con, tmp)

@@ -55,4 +55,4 @@ def publish_from_lake(warehouse_db: Path, lake: Path, serving_path: Path, run_id
             con.execute(f'create table srv.audit."{table}" as select * from {parquet_scan(lake, "audit", table)}')
 
     return _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, publication, Targets(),
-                    whole_role_files(threads, memory_limit))
+                    whole_role_files(threads, memory_limit, warehouse_db.parent))

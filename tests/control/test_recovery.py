@@ -63,6 +63,9 @@ def test_leftovers_are_removed_and_loaded_raw_files_kept(root):
     serving_tmp.write_bytes(b"x")
     work = root / "tmp" / "ingest-order_lines-abc"
     work.mkdir(parents=True)
+    spill = root / ".spill-0123456789ab.tmp"  # a killed step's in-memory DuckDB spilled here (spill.py)
+    spill.mkdir()
+    (spill / "duckdb_temp_storage_DEFAULT-0.tmp").write_bytes(b"x")
     with duckdb.connect(str(root / "warehouse.duckdb")) as con:
         record_file(con, feed="order_lines", path="erp/order_lines/order_lines_20250101.csv", sha256="aaa", size=1,
                     mtime_ns=1, export_date=date(2025, 1, 1), rows_read=0, rows_loaded=0, rows_quarantined=0,
@@ -71,7 +74,8 @@ def test_leftovers_are_removed_and_loaded_raw_files_kept(root):
         found = recover(con, run_id="now", warehouse_root=root, serving_path=root / "serving.duckdb")
     assert kept.exists() and schema.exists()
     assert not orphan.exists() and not half.exists() and not serving_tmp.exists() and not work.exists()
-    assert len(found.removed) == 4
+    assert not spill.exists()
+    assert len(found.removed) == 5
 
 
 def test_the_dead_run_is_failed_in_dagster_too(root):

@@ -12,10 +12,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration import spill
 from orchestration.audit import ensure_audit_schema
 from orchestration.audit.writes import utc_now
 from orchestration.control.serving_state import Publication, read_publication
 from orchestration.publish import roles as roles_module
+from orchestration.publish import serving as serving_module
 from orchestration.publish.delta import Since
 from orchestration.publish.roles import PublicationsError, RoleSpec, load_publications
 from orchestration.publish.serving import Targets, update_serving, write_serving
@@ -224,3 +226,23 @@ def test_the_analyst_file_is_not_encrypted(tmp_path):
                       targets=targets(keys={"analyst": "k"}))
     assert not (tmp_path / "serving.duckdb").exists()
     assert os.listdir(tmp_path) == ["warehouse.duckdb"]
+
+
+def test_publishing_spills_beside_the_warehouse_it_publishes(tmp_path, monkeypatch):
+    """Every in-memory database of a publish (the analyst file's, then each other role's) spills in the warehouse
+    directory (spill.py), not in the process's working directory."""
+    folders = []
+
+    def recording(threads, memory_limit, warehouse_dir, **config):
+        folders.append(warehouse_dir)
+        return spill.in_memory(threads, memory_limit, warehouse_dir, **config)
+
+    monkeypatch.setattr(serving_module, "in_memory", recording)
+    monkeypatch.setattr(roles_module, "in_memory", recording)
+    wh = make_warehouse(tmp_path / "warehouse.duckdb")
+    serving = tmp_path / "published" / "serving.duckdb"
+    write_serving(wh, serving, pub("r1"), targets=targets())
+    update_serving(wh, serving, pub("r2"), Since(runs=("r2",), full_refresh=True, as_of=date(2025, 12, 31),
+                                                 marts_run="r1"), targets=targets())
+    assert len(folders) == 2 * len(ROLES)
+    assert set(folders) == {tmp_path}
