@@ -19,6 +19,7 @@ import duckdb
 
 from orchestration.audit import ensure_audit_schema
 from orchestration.settings import DUCKDB_MEMORY_LIMIT
+from orchestration.spill import ScratchDuckDB
 
 #: The working warehouse (warehouse.duckdb, the raw zone, work folders, logs) holds the raw text of the
 #: personal-data feeds: readable by its owner only. The warehouse folder itself can be traversed but not
@@ -69,6 +70,11 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def raw_dir(self) -> Path:
         return self.root / "raw"
+
+    @property
+    def scratch(self) -> ScratchDuckDB:
+        """The run's in-memory DuckDB databases (this resource's threads and memory limit, spilling here)."""
+        return ScratchDuckDB(self.threads, self.memory_limit, self.root)
 
     def ensure_private(self) -> None:
         """Create the warehouse folder, its raw zone and work folders readable by their owner only, and

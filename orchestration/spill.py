@@ -13,6 +13,7 @@ next run's recovery (control/recovery.py).
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -21,8 +22,16 @@ import duckdb
 SPILL_GLOB = ".spill-*.tmp"
 
 
-def in_memory(threads: int, memory_limit: str, warehouse_dir: Path, **config: object) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the run's threads and memory limit, spilling to a new folder in `warehouse_dir`."""
-    spill = warehouse_dir / f".spill-{uuid.uuid4().hex[:12]}.tmp"
-    return duckdb.connect(":memory:", config={"threads": threads, "memory_limit": memory_limit,
-                                              "temp_directory": str(spill), **config})
+@dataclass(frozen=True)
+class ScratchDuckDB:
+    """How a run opens its in-memory DuckDB databases: its threads and memory limit, spilling in `warehouse_dir`."""
+
+    threads: int
+    memory_limit: str
+    warehouse_dir: Path
+
+    def connect(self, **config: object) -> duckdb.DuckDBPyConnection:
+        """A new in-memory database, spilling to a new folder of its own in the warehouse directory."""
+        spill = self.warehouse_dir / f".spill-{uuid.uuid4().hex[:12]}.tmp"
+        return duckdb.connect(":memory:", config={"threads": self.threads, "memory_limit": self.memory_limit,
+                                                  "temp_directory": str(spill), **config})

@@ -6,9 +6,12 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
+
+from orchestration.control.plan import RunPlan
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,6 +26,13 @@ def run_cli(*args: str, env: dict | None = None, timeout: int = 600) -> subproce
             full_env.pop(key, None)
     return subprocess.run([sys.executable, "-m", "orchestration", *args], cwd=ROOT, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def a_run_plan(run_id: str = "r1", as_of: date = date(2025, 12, 31)) -> RunPlan:
+    """A full run's plan, for the code that reads only its id, D and mode."""
+    return RunPlan(run_id=run_id, trigger="cli", as_of=as_of, settle_seconds=0, rebuild=False,
+                   accept_snapshot_shrink=False, landing_files=0, landing_fingerprint="", code_fingerprint="",
+                   dbt_fingerprint="", inputs_fingerprint="", raw_files=0, mode="full", mode_reason="", serving=None)
 
 
 def project_dagster_home(home: Path) -> Path:

@@ -136,18 +136,15 @@ def test_dbt_never_sees_the_webhook(monkeypatch):
     """The dbt step's environment overlay drops it, and so does the dbt child itself."""
     import os
     import sys
-    from datetime import date
     from pathlib import Path
 
-    from orchestration.control.plan import RunPlan
     from orchestration.resources import WarehouseResource
     from orchestration.transform import dbt_child
     from orchestration.transform.assets import dbt_environment
+    from tests.conftest import a_run_plan
 
     monkeypatch.setenv("CW_ALERT_WEBHOOK", "https://hooks.example.com/SECRET")
-    plan = RunPlan(run_id="r1", trigger="cli", as_of=date(2025, 12, 31), settle_seconds=0, rebuild=False,
-                   accept_snapshot_shrink=False, landing_files=0, landing_fingerprint="", code_fingerprint="",
-                   dbt_fingerprint="", inputs_fingerprint="", raw_files=0, mode="full", mode_reason="", serving=None)
+    plan = a_run_plan()
     monkeypatch.delenv("DBT_LOG_LEVEL_FILE", raising=False)
     with dbt_environment(WarehouseResource(warehouse_dir=str(Path("/tmp"))), plan):
         assert "CW_ALERT_WEBHOOK" not in os.environ and os.environ["CW_AS_OF"] == "2025-12-31"

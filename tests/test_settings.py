@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date
 
-from orchestration.control.plan import RunPlan
 from orchestration.definitions import resources_from_settings
 from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_MEMORY_LIMIT, Settings
 from orchestration.transform.assets import dbt_environment
-
-PLAN = RunPlan(run_id="r1", trigger="cli", as_of=date(2025, 12, 31), settle_seconds=0, rebuild=False,
-               accept_snapshot_shrink=False, landing_files=0, landing_fingerprint="", code_fingerprint="",
-               dbt_fingerprint="", inputs_fingerprint="", raw_files=0, mode="full", mode_reason="", serving=None)
+from tests.conftest import a_run_plan
 
 
 def test_a_hand_run_dbt_has_the_pipelines_default_memory_limit():
@@ -28,6 +23,6 @@ def test_the_operators_memory_limit_reaches_ingestion_dbt_and_a_hand_run_dbt():
     settings = Settings.from_env({"CW_DUCKDB_MEMORY_LIMIT": "1500MB"})
     warehouse = resources_from_settings(settings)["warehouse"]
     assert warehouse.memory_limit == "1500MB"  # ingestion, checks and publishing (the Dagster process)
-    with dbt_environment(warehouse, PLAN):  # the dbt subprocess starts with this environment
+    with dbt_environment(warehouse, a_run_plan()):  # the dbt subprocess starts with this environment
         assert os.environ["CW_DUCKDB_MEMORY_LIMIT"] == "1500MB"
     assert settings.dbt_env()["CW_DUCKDB_MEMORY_LIMIT"] == "1500MB"  # `make docs`

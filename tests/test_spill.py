@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from orchestration.spill import SPILL_GLOB, in_memory
+from orchestration.spill import SPILL_GLOB, ScratchDuckDB
 
 #: sorting these rows needs well over the 50MB limit below, so DuckDB must spill (~1 s)
 SPILLING_QUERY = "select count(*) from (select i, md5(cast(i as varchar)) as m from range(2000000) t(i) order by m)"
@@ -25,7 +25,7 @@ def test_a_query_over_the_memory_limit_spills_into_the_warehouse_and_cleans_up(t
 
     watcher = threading.Thread(target=watch)
     watcher.start()
-    con = in_memory(1, "50MB", warehouse)
+    con = ScratchDuckDB(1, "50MB", warehouse).connect()
     try:
         assert con.execute(SPILLING_QUERY).fetchone() == (2_000_000,)
     finally:

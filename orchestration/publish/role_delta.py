@@ -32,19 +32,20 @@ from orchestration.publish.roles import (
     row_counts,
     selected,
 )
+from orchestration.spill import ScratchDuckDB
 
 Listed = dict[tuple[str, str], list[str]]  # (schema, table) -> the role's columns of it
 
 
-def update_role_file(source: Path, live: Path, target: Path, role: RoleSpec, key: str | None, threads: int,
-                     memory_limit: str, spill_root: Path, changed: Since, how: dict[str, str]) -> dict[str, int] | None:
+def update_role_file(source: Path, live: Path, target: Path, role: RoleSpec, key: str | None, scratch: ScratchDuckDB,
+                     changed: Since, how: dict[str, str]) -> dict[str, int] | None:
     """Fill `target` from a copy of `live` and the new analyst file `source`; rows per table, or None (nothing
     left at `target`) when the live file cannot be the start."""
     if not live.exists():
         return None
     shutil.copyfile(live, target)
     counts = None
-    con = role_connection(threads, memory_limit, spill_root)
+    con = role_connection(scratch)
     try:
         con.execute(f"attach '{source}' as src (read_only)")
         if _attach_live_copy(con, target, key):

@@ -18,7 +18,7 @@ import yaml
 
 from orchestration.publish.comments import copy_comments
 from orchestration.publish.copying import copy_tables
-from orchestration.spill import in_memory
+from orchestration.spill import ScratchDuckDB
 
 ANALYST_FILE = "serving.duckdb"
 ANALYST_TABLES = {"marts.*": None, "audit.*": None}
@@ -113,11 +113,9 @@ def selected(con: duckdb.DuckDBPyConnection, role: RoleSpec, catalog: str = "src
     return out
 
 
-def role_connection(threads: int, memory_limit: str, spill_root: Path) -> duckdb.DuckDBPyConnection:
-    """The in-memory connection a role's file is written through (no extension is fetched; spilling in
-    `spill_root`, the warehouse directory: spill.py)."""
-    return in_memory(threads, memory_limit, spill_root,
-                     autoinstall_known_extensions=False, autoload_known_extensions=False)
+def role_connection(scratch: ScratchDuckDB) -> duckdb.DuckDBPyConnection:
+    """The in-memory connection a role's file is written through (no extension is fetched)."""
+    return scratch.connect(autoinstall_known_extensions=False, autoload_known_extensions=False)
 
 
 def attach_role_file(con: duckdb.DuckDBPyConnection, path: Path, key: str | None, new: bool = True) -> None:
@@ -149,10 +147,10 @@ def row_counts(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]]) ->
             for schema, table in tables}
 
 
-def write_role_file(source: Path, target: Path, role: RoleSpec, key: str | None, threads: int,
-                    memory_limit: str, spill_root: Path) -> dict[str, int]:
+def write_role_file(source: Path, target: Path, role: RoleSpec, key: str | None,
+                    scratch: ScratchDuckDB) -> dict[str, int]:
     """Fill `target` (a new file) with the role's part of the analyst file `source`; rows per table."""
-    con = role_connection(threads, memory_limit, spill_root)
+    con = role_connection(scratch)
     try:
         con.execute(f"attach '{source}' as src (read_only)")
         attach_role_file(con, target, key)

@@ -44,11 +44,12 @@ from orchestration.publish.delta import Since, apply_changes
 from orchestration.publish.role_delta import update_role_file
 from orchestration.publish.roles import RoleSpec, check_keys, write_role_file
 from orchestration.settings import DUCKDB_MEMORY_LIMIT
-from orchestration.spill import in_memory
+from orchestration.spill import ScratchDuckDB
 
 PUBLISHED_SCHEMAS = ("marts", "audit")
-#: (new analyst file, live role file, the role file's temporary, role, its key) -> rows per table
-RoleWriter = Callable[[Path, Path, Path, RoleSpec, "str | None"], dict[str, int]]
+#: (the publish's in-memory DuckDB, new analyst file, live role file, the role file's temporary, role, its key)
+#: -> rows per table
+RoleWriter = Callable[[ScratchDuckDB, Path, Path, Path, RoleSpec, "str | None"], dict[str, int]]
 # BI drivers lag behind DuckDB releases: write a storage format every DuckDB >= 1.0 can open.
 STORAGE_VERSION = "v1.0.0"
 #: Serving files are their owner's only unless configured otherwise (CW_SERVING_FILE_MODE).
@@ -110,17 +111,13 @@ def write_serving(warehouse_db: Path, serving_path: Path, publication: Publicati
         copy_tables(con, _tables(con, "wh", ("marts",)))
         _write_audit(con, publication)
 
-    return _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, publication, targets,
-                    whole_role_files(threads, memory_limit, warehouse_db.parent))
+    return _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, publication, targets, whole_role_file)
 
 
-def whole_role_files(threads: int, memory_limit: str, spill_root: Path) -> RoleWriter:
+def whole_role_file(scratch: ScratchDuckDB, source: Path, live: Path, target: Path, role: RoleSpec,
+                    key: str | None) -> dict[str, int]:
     """The role writer of a publish that writes every role's file whole (roles.write_role_file)."""
-
-    def write_role(source: Path, live: Path, target: Path, role: RoleSpec, key: str | None) -> dict[str, int]:
-        return write_role_file(source, target, role, key, threads, memory_limit, spill_root)
-
-    return write_role
+    return write_role_file(source, target, role, key, scratch)
 
 
 def update_serving(warehouse_db: Path, serving_path: Path, publication: Publication, changed: Since,
@@ -129,7 +126,6 @@ def update_serving(warehouse_db: Path, serving_path: Path, publication: Publicat
     """A new serving file made from a copy of the live one and what changed since (publish/delta.py),
     with the warehouse's audit schema, swapped in the same atomic way."""
     how: dict[str, str] = {}
-    spill_root = warehouse_db.parent
 
     def fill(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
         con.execute(f"attach '{tmp}' as srv")  # a copy of the live file: it keeps its storage version
@@ -139,11 +135,11 @@ def update_serving(warehouse_db: Path, serving_path: Path, publication: Publicat
         con.execute("create schema srv.audit")
         _write_audit(con, publication)
 
-    def write_role(source: Path, live: Path, target: Path, role: RoleSpec, key: str | None) -> dict[str, int]:
-        counts = update_role_file(source, live, target, role, key, threads, memory_limit, spill_root, changed, how)
+    def write_role(scratch: ScratchDuckDB, source: Path, live: Path, target: Path, role: RoleSpec,
+                   key: str | None) -> dict[str, int]:
+        counts = update_role_file(source, live, target, role, key, scratch, changed, how)
         how[role.file] = "written whole" if counts is None else "from the live file and what changed"
-        return counts if counts is not None else write_role_file(source, target, role, key, threads, memory_limit,
-                                                                 spill_root)
+        return counts if counts is not None else write_role_file(source, target, role, key, scratch)
 
     published = _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, publication, targets, write_role,
                          start_from_current=True)
@@ -156,8 +152,9 @@ def _swap_in(warehouse_db: Path, serving_path: Path, fill: Callable[[duckdb.Duck
     """Build the new file under a hidden temporary name beside `serving_path` (`fill(con, tmp)`
     attaches it as `srv` and fills it from `wh`), checkpoint, then every other role's file from it; fsync
     them all, stage their archive, rename the role files and last the analyst file over the live ones.
-    `write_role(new analyst file, live role file, its temporary, role, key)` writes a role's file;
-    `start_from_current`: the temporary file starts as a copy of the live one."""
+    `write_role(scratch, new analyst file, live role file, its temporary, role, key)` writes a role's file;
+    `start_from_current`: the temporary file starts as a copy of the live one. Every in-memory DuckDB of the
+    publish has `threads` and `memory_limit` and spills beside `warehouse_db` (spill.py)."""
     check_keys(targets.roles, targets.keys)
     folder = serving_path.parent
     folder.mkdir(parents=True, exist_ok=True)
@@ -165,10 +162,11 @@ def _swap_in(warehouse_db: Path, serving_path: Path, fill: Callable[[duckdb.Duck
     others = [(role, folder / role.file) for role in targets.roles if not role.is_analyst]
     tmps = {role.name: _tmp_name(path) for role, path in others}
     staged = None
+    scratch = ScratchDuckDB(threads, memory_limit, warehouse_db.parent)
     try:
         if start_from_current:
             shutil.copyfile(serving_path, tmp)
-        con = in_memory(threads, memory_limit, warehouse_db.parent)
+        con = scratch.connect()
         try:
             con.execute(f"attach '{warehouse_db}' as wh (read_only)")
             fill(con, tmp)
@@ -178,7 +176,8 @@ def _swap_in(warehouse_db: Path, serving_path: Path, fill: Callable[[duckdb.Duck
             con.execute("detach srv")
         finally:
             con.close()
-        role_counts = {role.name: write_role(tmp, path, tmps[role.name], role, targets.keys.get(role.name))
+        role_counts = {role.name: write_role(scratch, tmp, path, tmps[role.name], role,
+                                             targets.keys.get(role.name))
                        for role, path in others}
         for path in (*tmps.values(), tmp):
             os.chmod(path, targets.file_mode)

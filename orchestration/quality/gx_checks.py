@@ -21,7 +21,6 @@ from orchestration.quality.results import CheckOutcome, Severity
 from orchestration.quality.sql_suite import Untranslatable, validate_sql
 from orchestration.quality.suites import build_suite, read_suite, severities, suite_files
 from orchestration.resources import WarehouseResource
-from orchestration.spill import in_memory
 
 RAW_LAYER = "raw"
 logger = logging.getLogger(__name__)
@@ -104,7 +103,7 @@ def run_suite(warehouse: WarehouseResource, run_id: str, asset_key: dg.AssetKey,
         evidence = query
 
         def connect():  # raw files are read in an in-memory database: warehouse.duckdb is not held
-            return in_memory(warehouse.threads, warehouse.memory_limit, warehouse.root)
+            return warehouse.scratch.connect()
 
         def frames(_con, sample):
             return iter_raw_rows(files, spec, sample)

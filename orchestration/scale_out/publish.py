@@ -24,7 +24,7 @@ from orchestration.publish.serving import (
     Targets,
     _swap_in,
     _write_audit,
-    whole_role_files,
+    whole_role_file,
 )
 from orchestration.scale_out.lake import lake_tables, parquet_scan
 from orchestration.settings import DUCKDB_MEMORY_LIMIT
@@ -54,5 +54,4 @@ def publish_from_lake(warehouse_db: Path, lake: Path, serving_path: Path, run_id
             con.execute(f'drop table if exists srv.audit."{table}"')
             con.execute(f'create table srv.audit."{table}" as select * from {parquet_scan(lake, "audit", table)}')
 
-    return _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, publication, Targets(),
-                    whole_role_files(threads, memory_limit, warehouse_db.parent))
+    return _swap_in(warehouse_db, serving_path, fill, threads, memory_limit, publication, Targets(), whole_role_file)

@@ -17,7 +17,6 @@ from orchestration.audit import ensure_audit_schema
 from orchestration.audit.writes import utc_now
 from orchestration.control.serving_state import Publication, read_publication
 from orchestration.publish import roles as roles_module
-from orchestration.publish import serving as serving_module
 from orchestration.publish.delta import Since
 from orchestration.publish.roles import PublicationsError, RoleSpec, load_publications
 from orchestration.publish.serving import Targets, update_serving, write_serving
@@ -232,13 +231,13 @@ def test_publishing_spills_beside_the_warehouse_it_publishes(tmp_path, monkeypat
     """Every in-memory database of a publish (the analyst file's, then each other role's) spills in the warehouse
     directory (spill.py), not in the process's working directory."""
     folders = []
+    connect = spill.ScratchDuckDB.connect
 
-    def recording(threads, memory_limit, warehouse_dir, **config):
-        folders.append(warehouse_dir)
-        return spill.in_memory(threads, memory_limit, warehouse_dir, **config)
+    def recording(scratch, **config):
+        folders.append(scratch.warehouse_dir)
+        return connect(scratch, **config)
 
-    monkeypatch.setattr(serving_module, "in_memory", recording)
-    monkeypatch.setattr(roles_module, "in_memory", recording)
+    monkeypatch.setattr(spill.ScratchDuckDB, "connect", recording)
     wh = make_warehouse(tmp_path / "warehouse.duckdb")
     serving = tmp_path / "published" / "serving.duckdb"
     write_serving(wh, serving, pub("r1"), targets=targets())
