@@ -85,6 +85,27 @@ def test_a_nights_changes_give_what_a_full_copy_gives(wh, tmp_path, full):
     assert published.how["gone"] == "dropped"
 
 
+def test_a_publish_after_a_full_rebuild_writes_a_fresh_file(wh, tmp_path):
+    """After a build in full, the publish writes the file whole rather than into a copy of the live one: the
+    facts copied whole into that copy would leave their old blocks in it as free space, a file that grows by
+    the facts' size and that every later night copies."""
+    from orchestration.publish.assets import _publish
+    from orchestration.publish.serving import Targets
+    from orchestration.resources import WarehouseResource
+
+    with duckdb.connect(str(wh)) as con:
+        con.execute("insert into marts.fct_order_lines select 'SO' || i, 2, i * 1.5, 'r1' from range(1000, 400000) t(i)")
+    warehouse = WarehouseResource(warehouse_dir=str(tmp_path))
+    write_serving(wh, warehouse.serving_path, pub("r1", as_of=D1))
+    night(wh, "r2", full=True)
+    with duckdb.connect(str(wh), read_only=True) as con:
+        changed = since(con, "r1", D2)
+    published = _publish(warehouse, pub("r2"), changed, Targets())
+    reference = write_serving(wh, tmp_path / "reference.duckdb", pub("r2"))
+    assert tables(published.path) == tables(reference.path)
+    assert published.bytes <= reference.bytes * 1.1  # a copy of the live file would hold the old facts' blocks too
+
+
 def test_an_older_date_adds_its_history_and_keeps_the_marts(wh, tmp_path):
     serving = tmp_path / "serving.duckdb"
     write_serving(wh, serving, pub("r1", as_of=D2))
