@@ -21,11 +21,13 @@
     `rows_to_derive`): on an incremental build, per key the later of that row and the row the model holds,
     in the order of incremental_latest (greatest `updated_at`, NULL the smallest, then the later export date,
     file and load; the model's columns export_date, source_file and loaded_at). Never a tie: a row the model
-    holds was loaded no later than the watermark, every new row after it. On a full build the relation. -#}
+    holds was loaded no later than the watermark, every new row after it. On a full build the relation.
+    Every row it gives is stamped `built_run_id` (this build's run id; a held version written again too): the
+    model's gate tests read the rows written since the last verified build (macros/testing/verified_scope.sql). -#}
 {% macro with_built_versions(relation, key, updated_at=none) -%}
     {%- set keys = [key] if key is string else key -%}
     {%- if is_incremental() and not incremental_rewrites_table() -%}
-    select * exclude (_built_rank)
+    select * exclude (_built_rank), {{ run_id() }} as built_run_id
     from (
         select
             versions.*,
@@ -38,7 +40,7 @@
         from (
             select * from {{ relation }}
             union all by name
-            select built.*
+            select built.* exclude (built_run_id)
             from {{ this }} as built
             semi join {{ relation }}
                 on {% for k in keys %}built.{{ k }} = {{ relation }}.{{ k }}{% if not loop.last %}
@@ -47,7 +49,7 @@
     ) as ranked
     where _built_rank = 1
     {%- else -%}
-    select * from {{ relation }}
+    select *, {{ run_id() }} as built_run_id from {{ relation }}
     {%- endif -%}
 {%- endmacro %}
 

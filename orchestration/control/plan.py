@@ -82,6 +82,9 @@ class RunPlan:
     mode_reason: str
     serving: Publication | None  # what serving held when the run started
     code_version: str = ""  # git:<commit>[+dirty] or fingerprint:<code fingerprint> (audit.runs)
+    #: An incremental run: the run whose successful dbt build it builds on. Its tests passed, so this run's
+    #: gate tests need only look at rows written since (dbt_project/macros/testing/verified_scope.sql).
+    verified_build: str | None = None
 
     @property
     def builds_marts(self) -> bool:
@@ -109,13 +112,15 @@ def recorded_plan(con: duckdb.DuckDBPyConnection, run_id: str, serving_path: Pat
     values = dict(zip(PLAN_COLUMNS, row, strict=True))
     overrides = con.execute("select gate_overrides from audit.runs where run_id = ?", [run_id]).fetchone()
     reason = values["mode_reason"] or ""
+    last = last_successful_build(con, run_id) if values["mode"] == "incremental" else None
     return RunPlan(run_id=run_id, trigger=values["trigger"], as_of=values["as_of_date"],
                    settle_seconds=float(values["settle_seconds"] or 0), rebuild="rebuild" in reason,
                    accept_snapshot_shrink="accept_snapshot_shrink" in ((overrides or [None])[0] or ""),
                    landing_files=values["landing_files"] or 0, landing_fingerprint=values["landing_fingerprint"] or "",
                    code_fingerprint=values["code_fingerprint"], dbt_fingerprint=values["dbt_fingerprint"] or "",
                    inputs_fingerprint=values["inputs_fingerprint"], raw_files=values["raw_files"],
-                   mode=values["mode"], mode_reason=reason, serving=read_publication(serving_path))
+                   mode=values["mode"], mode_reason=reason, serving=read_publication(serving_path),
+                   verified_build=last[0] if last else None)
 
 
 def make_plan(con: duckdb.DuckDBPyConnection, *, run_id: str, trigger: Trigger, as_of: date | None,
@@ -131,8 +136,10 @@ def make_plan(con: duckdb.DuckDBPyConnection, *, run_id: str, trigger: Trigger, 
     (raw_files,) = con.execute("select count(*) from audit.load_log where status = 'loaded'").fetchone()
     serving = read_publication(serving_path)
     mode, reason = _mode(con, run_id, as_of, fingerprint, dbt_code, serving, rebuild)
+    last = last_successful_build(con, run_id) if mode == "incremental" else None
     return RunPlan(run_id, trigger, as_of, settle_seconds, rebuild, accept_snapshot_shrink, len(files), landing, code,
-                   dbt_code, fingerprint, raw_files, mode, reason, serving, code_version(code))
+                   dbt_code, fingerprint, raw_files, mode, reason, serving, code_version(code),
+                   last[0] if last else None)
 
 
 def _mode(con: duckdb.DuckDBPyConnection, run_id: str, as_of: date | None, fingerprint: str, dbt_code: str,
@@ -144,16 +151,23 @@ def _mode(con: duckdb.DuckDBPyConnection, run_id: str, as_of: date | None, finge
     if serving is not None and serving.marts_fingerprint == fingerprint:
         return "skip", (f"inputs unchanged since run {serving.marts_run_id}, whose marts serving holds: "
                         "nothing to rebuild")
+    last = last_successful_build(con, run_id)
+    if last is None:
+        return "full", "no successful dbt build is recorded in this warehouse"
+    if last[1] != dbt_code:
+        return "full", "the dbt project changed since the last successful dbt build"
+    return "incremental", "the incremental models build on the last successful dbt build"
+
+
+def last_successful_build(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[str, str] | None:
+    """(run id, dbt fingerprint) of the newest run, other than `run_id`, whose dbt build of the whole project
+    succeeded (audit.run_inputs.dbt_succeeded); None when there is none."""
     row = con.execute(
         """
-        select dbt_fingerprint
+        select run_id, dbt_fingerprint
         from audit.run_inputs
         where run_id <> ? and dbt_succeeded
         order by recorded_at desc
         limit 1
         """, [run_id]).fetchone()
-    if row is None:
-        return "full", "no successful dbt build is recorded in this warehouse"
-    if row[0] != dbt_code:
-        return "full", "the dbt project changed since the last successful dbt build"
-    return "incremental", "the incremental models build on the last successful dbt build"
+    return (row[0], row[1]) if row else None

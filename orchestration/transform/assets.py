@@ -3,11 +3,12 @@
 The step only runs dbt, as the run plan says (control/plan.py): in full (`--full-refresh`: first build,
 changed dbt project, `--rebuild`), incrementally, or not at all when nothing changed (`skip`: see
 carry_over.py). D and the run id reach dbt as environment variables (`CW_AS_OF`, `CW_RUN_ID`; see
-dbt_project/macros/as_of_date.sql), not `--vars`, which would cost a full re-parse every run. Each run
-writes dbt's artifacts to its own target folder (`target/runs/<run id>`), the evidence of its dbt tests;
-it starts from the parse state the last run on the same warehouse left (parse_state.py). Every dbt test
-result is also written to `audit.check_results` once dbt has exited (dbt holds the DuckDB file while it
-runs).
+dbt_project/macros/as_of_date.sql), not `--vars`, which would cost a full re-parse every run, and so does the
+run whose build an incremental run builds on (`CW_VERIFIED_BUILD`: the gate tests of the growing tables read
+the rows written since; dbt_project/macros/testing/verified_scope.sql). Each run writes dbt's artifacts to its
+own target folder (`target/runs/<run id>`), the evidence of its dbt tests; it starts from the parse state the
+last run on the same warehouse left (parse_state.py). Every dbt test result is also written to
+`audit.check_results` once dbt has exited (dbt holds the DuckDB file while it runs).
 """
 
 
@@ -53,6 +54,8 @@ def dbt_environment(warehouse: WarehouseResource, plan: RunPlan) -> Iterator[Non
     wanted = {"CW_WAREHOUSE_DIR": str(warehouse.root.resolve()), "CW_DUCKDB_THREADS": str(warehouse.threads),
               "CW_DUCKDB_MEMORY_LIMIT": warehouse.memory_limit, "CW_AS_OF": plan.as_of.isoformat(),
               "CW_RUN_ID": plan.run_id, "CW_DBT_PARENT_PID": str(os.getpid()),  # (dbt_child.py)
+              # the build whose tests verified what this one builds on (macros/testing/verified_scope.sql)
+              "CW_VERIFIED_BUILD": plan.verified_build or "",
               "DBT_LOG_LEVEL_FILE": os.environ.get("DBT_LOG_LEVEL_FILE") or DBT_FILE_LOG_LEVEL}
     secrets = secret_names()
     before = {k: os.environ.get(k) for k in [*wanted, *secrets]}

@@ -13,7 +13,7 @@ import pytest
 
 from orchestration.audit import ensure_audit_schema, record_dbt_outcome, record_plan
 from orchestration.audit.writes import utc_now
-from orchestration.control.plan import make_plan, settle_seconds_for, trigger_of
+from orchestration.control.plan import make_plan, recorded_plan, settle_seconds_for, trigger_of
 from orchestration.control.serving_state import PUBLICATION_DDL
 
 D = date(2025, 12, 31)
@@ -81,6 +81,23 @@ def test_a_changed_dbt_project_or_a_failed_last_build_or_rebuild_builds_in_full(
     assert plan(places, rebuild=True).mode == "full"
     built(places, "r2", succeeded=False)  # a failed build in between: the last successful one counts
     assert plan(places).mode == "incremental"
+
+
+def test_an_incremental_run_names_the_verified_build_its_tests_start_from(places):
+    """The build an incremental run builds on is the one whose tests verified every row it left: the newest
+    successful build, a failed one after it not counting. A full run has none (its tests read every row), and
+    the plan read back by the run's steps names the same build."""
+    assert plan(places).verified_build is None  # nothing built yet: full
+    built(places, "r1")
+    built(places, "r2", succeeded=False)
+    assert plan(places).verified_build == "r1"
+    built(places, "r3")
+    assert plan(places).verified_build == "r3"
+    assert plan(places, rebuild=True).verified_build is None
+    assert plan(places, dbt_code="dbt-2").verified_build is None
+    con, _, serving = places
+    built(places, "r4")  # recorded while r3 is the newest success, as the pipeline records a run's plan
+    assert recorded_plan(con, "r4", serving).verified_build == "r3"
 
 
 def test_serving_holding_marts_of_the_same_inputs_means_nothing_to_rebuild(places):

@@ -202,8 +202,8 @@ def _copy_core_project(target: Path) -> None:
         shutil.copy(DBT_PROJECT / name, target / name)
 
 
-def _dbt(project: Path, warehouse: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CW_WAREHOUSE_DIR": str(warehouse), "DBT_PROFILES_DIR": str(project)}
+def _dbt(project: Path, warehouse: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CW_WAREHOUSE_DIR": str(warehouse), "DBT_PROFILES_DIR": str(project), **(env or {})}
     return subprocess.run([str(DBT), *args, "--project-dir", str(project)], cwd=project, env=env,
                           capture_output=True, text=True, timeout=300)
 
@@ -329,6 +329,38 @@ def test_primary_key_fails_on_a_duplicated_and_on_a_missing_key(built, tmp_path)
                     "union all (select * replace (null as customer_key) from marts.dim_customer limit 1)")
     failed = _dbt(project, warehouse, "test", "-s", select)
     assert failed.returncode != 0 and "Got 2 results" in failed.stdout, failed.stdout[-2000:]
+
+
+def test_gate_tests_of_a_fact_read_the_rows_written_since_the_verified_build(built, tmp_path):
+    """The fact's gate tests (macros/testing/verified_scope.sql) read the rows whose `built_run_id` is not a run
+    recorded at or before CW_VERIFIED_BUILD. Two bad rows (a duplicated key, an unknown status): stamped by such
+    a run they are not read (its tests passed on what it left); stamped by a later run or by a hand run they
+    fail both tests; without the variable (a full build) every row is read."""
+    project, built_warehouse = built
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(built_warehouse, warehouse)
+    failures = ("Failure in test unique_key_combination_fct_order_lines_order_no__line_no",
+                "Failure in test accepted_values_fct_order_lines_status")
+
+    def test_with(stamp: str, verified: str) -> tuple[bool, ...]:
+        with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
+            con.execute("delete from marts.fct_order_lines where status = 'bogus'")
+            con.execute("update marts.fct_order_lines set built_run_id = 'old'")
+            con.execute("create temp table bad as select * replace ('bogus' as status, ? as built_run_id) "
+                        "from marts.fct_order_lines order by order_no limit 1", [stamp])
+            con.execute("insert into marts.fct_order_lines select * from bad union all select * from bad")
+        result = _dbt(project, warehouse, "test", "-s", "fct_order_lines,test_type:data",
+                      env={"CW_VERIFIED_BUILD": verified})
+        return tuple(failure in result.stdout for failure in failures)
+
+    with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
+        con.executemany("insert into audit.run_inputs (run_id, inputs_fingerprint, raw_files, code_fingerprint, "
+                        "recorded_at) values (?, '', 0, '', ?)",
+                        [("old", "2026-01-01"), ("verified", "2026-01-02"), ("later", "2026-01-03")])
+    assert test_with("old", "verified") == (False, False)
+    assert test_with("old", "") == (True, True)
+    assert test_with("later", "verified") == (True, True)
+    assert test_with("manual", "verified") == (True, True)
 
 
 def test_header_only_newest_accounts_snapshot_empties_crm(built, tmp_path):

@@ -9,6 +9,8 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.settings import DBT_RUN_TARGETS
+from orchestration.transform.project import DBT_PROJECT
 from tests.conftest import run_cli
 from tests.e2e.published import CONTRACT_TABLES, published_marts
 
@@ -142,9 +144,15 @@ def test_an_incremental_run_publishes_what_a_full_build_publishes(published, dem
     second = run_cli("run", "--landing", str(demo_landing), "--warehouse", str(warehouse))
     assert second.returncode == 0, second.stdout + second.stderr
     with duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True) as con:
-        modes = con.execute("select dbt_full_refresh from audit.run_inputs order by recorded_at").fetchall()
-    assert modes == [(True,), (False,)]
+        nights = con.execute("select run_id, dbt_full_refresh from audit.run_inputs order by recorded_at").fetchall()
+    assert [full for _, full in nights] == [True, False]
     assert published_marts(warehouse / "serving.duckdb") == published_marts(published[0] / "serving.duckdb")
+    # the second night's gate tests read what was written since the first night's build, the first's every row
+    # (dbt_project/macros/testing/verified_scope.sql)
+    key_test = "unique_key_combination_fct_order_lines_order_no__line_no.sql"
+    compiled = [next((DBT_PROJECT.project_dir / DBT_RUN_TARGETS / run_id).rglob(key_test)).read_text()
+                for run_id, _ in nights]
+    assert "audit.run_inputs" not in compiled[0] and f"run_id = '{nights[0][0]}'" in compiled[1]
     # the second night's dbt starts from the first night's parse state (transform/parse_state.py)
     second_log = max((warehouse / "logs").glob("run-*.log"), key=lambda p: p.stat().st_mtime)
     assert "Unable to do partial parsing" not in second_log.read_text()

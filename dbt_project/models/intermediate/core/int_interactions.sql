@@ -89,7 +89,8 @@ crm_interactions as (
         cast(null as {{ dbt.type_string() }}) as user_id,
         changed_activities.source_file,
         changed_activities.source_line,
-        changed_activities.loaded_at
+        changed_activities.loaded_at,
+        {{ run_id() }} as built_run_id
     from changed_activities
     left join resolved
         on changed_activities.account_id = resolved.source_id
@@ -111,7 +112,8 @@ social_interactions as (
         changed_engagements.user_id,
         changed_engagements.source_file,
         changed_engagements.source_line,
-        changed_engagements.loaded_at
+        changed_engagements.loaded_at,
+        {{ run_id() }} as built_run_id
     from changed_engagements
     left join follower_links
         on changed_engagements.channel = follower_links.channel
