@@ -94,7 +94,8 @@ def test_a_publish_after_a_full_rebuild_writes_a_fresh_file(wh, tmp_path):
     from orchestration.resources import WarehouseResource
 
     with duckdb.connect(str(wh)) as con:
-        con.execute("insert into marts.fct_order_lines select 'SO' || i, 2, i * 1.5, 'r1' from range(1000, 400000) t(i)")
+        con.execute("insert into marts.fct_order_lines select 'SO' || i, 2, i * 1.5, 'r1' "
+                    "from range(1000, 400000) t(i)")
     warehouse = WarehouseResource(warehouse_dir=str(tmp_path))
     write_serving(wh, warehouse.serving_path, pub("r1", as_of=D1))
     night(wh, "r2", full=True)
