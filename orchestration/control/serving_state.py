@@ -1,6 +1,7 @@
 """What `serving.duckdb` holds: one row in its `audit.publication` table, written by the publish step
 into the new file before it is swapped in, read by the run plan (is there anything to rebuild?) and by
-recovery (did a killed run's swap happen?).
+recovery (did a killed run's swap happen?); and how much of the file is free space, read by the publish
+step (a file mostly free is written whole rather than copied: publish/assets.py).
 """
 
 from __future__ import annotations
@@ -51,3 +52,17 @@ def read_publication(serving_path: Path) -> Publication | None:
     finally:
         con.close()
     return Publication(*row) if row else None
+
+
+def free_space(serving_path: Path) -> tuple[int, float]:
+    """(free bytes, free share of the blocks) of the live serving file; (0, 0.0) when there is no file or it
+    cannot be read."""
+    if not Path(serving_path).exists():
+        return 0, 0.0
+    try:
+        with duckdb.connect(str(serving_path), read_only=True) as con:
+            size, free, total = con.execute("select block_size, free_blocks, total_blocks from pragma_database_size() "
+                                            "where database_name = current_database()").fetchone()
+    except (duckdb.Error, TypeError):
+        return 0, 0.0
+    return size * free, free / total if total else 0.0

@@ -107,6 +107,38 @@ def test_a_publish_after_a_full_rebuild_writes_a_fresh_file(wh, tmp_path):
     assert published.bytes <= reference.bytes * 1.1  # a copy of the live file would hold the old facts' blocks too
 
 
+@pytest.mark.parametrize("limit", [1024**2, 1024**3], ids=["over the limits", "under the byte limit"])
+def test_a_live_file_mostly_free_space_is_written_whole_once(wh, tmp_path, monkeypatch, limit):
+    """A serving file that is mostly free blocks (grown by the publish path before the fix above) is written
+    whole by the next night's publish instead of being copied with its free space again; a file whose free
+    space is small in bytes (a small warehouse's nights leave a third of a 26 MB file free) keeps the delta path.
+    (The byte limit is lowered here: 128 MB of free blocks would take the test a while to make.)"""
+    from orchestration.control.serving_state import free_space
+    from orchestration.publish import assets
+    from orchestration.publish.serving import Targets
+    from orchestration.resources import WarehouseResource
+
+    monkeypatch.setattr(assets, "MAX_FREE_BYTES", limit)
+    warehouse = WarehouseResource(warehouse_dir=str(tmp_path))
+    write_serving(wh, warehouse.serving_path, pub("r1", as_of=D1))
+    with duckdb.connect(str(warehouse.serving_path)) as con:  # what dropped tables leave behind
+        con.execute("create table marts.pad as select i, 'x' || i as s from range(2000000) t(i)")
+        con.execute("checkpoint")
+        con.execute("drop table marts.pad")
+        con.execute("checkpoint")
+    free_bytes, share = free_space(warehouse.serving_path)
+    assert 1024**2 < free_bytes < 1024**3 and share > assets.MAX_FREE_SHARE
+    night(wh, "r2")
+    with duckdb.connect(str(wh), read_only=True) as con:
+        changed = since(con, "r1", D2)
+    published = assets._publish(warehouse, pub("r2"), changed, Targets())
+    reference = write_serving(wh, tmp_path / "reference.duckdb", pub("r2"))
+    assert tables(published.path) == tables(reference.path)
+    written_whole = published.bytes <= reference.bytes * 1.1
+    assert written_whole is (limit == 1024**2)
+    assert (published.how == {}) is written_whole  # the delta path says how it brought each table
+
+
 def test_an_older_date_adds_its_history_and_keeps_the_marts(wh, tmp_path):
     serving = tmp_path / "serving.duckdb"
     write_serving(wh, serving, pub("r1", as_of=D2))
