@@ -135,28 +135,27 @@ def make_plan(con: duckdb.DuckDBPyConnection, *, run_id: str, trigger: Trigger, 
     fingerprint = inputs_fingerprint(landing, as_of.isoformat() if as_of else "", code)
     (raw_files,) = con.execute("select count(*) from audit.load_log where status = 'loaded'").fetchone()
     serving = read_publication(serving_path)
-    mode, reason = _mode(con, run_id, as_of, fingerprint, dbt_code, serving, rebuild)
-    last = last_successful_build(con, run_id) if mode == "incremental" else None
+    mode, reason, verified = _mode(con, run_id, as_of, fingerprint, dbt_code, serving, rebuild)
     return RunPlan(run_id, trigger, as_of, settle_seconds, rebuild, accept_snapshot_shrink, len(files), landing, code,
-                   dbt_code, fingerprint, raw_files, mode, reason, serving, code_version(code),
-                   last[0] if last else None)
+                   dbt_code, fingerprint, raw_files, mode, reason, serving, code_version(code), verified)
 
 
 def _mode(con: duckdb.DuckDBPyConnection, run_id: str, as_of: date | None, fingerprint: str, dbt_code: str,
-          serving: Publication | None, rebuild: bool) -> tuple[Mode, str]:
+          serving: Publication | None, rebuild: bool) -> tuple[Mode, str, str | None]:
+    """The mode, why, and (incremental) the successful build the run builds on."""
     if as_of is None:
-        return "ingest_only", "the run has no as-of date: it loads landing files and builds no marts"
+        return "ingest_only", "the run has no as-of date: it loads landing files and builds no marts", None
     if rebuild:
-        return "full", "a rebuild was asked for (--rebuild / CW_REBUILD)"
+        return "full", "a rebuild was asked for (--rebuild / CW_REBUILD)", None
     if serving is not None and serving.marts_fingerprint == fingerprint:
         return "skip", (f"inputs unchanged since run {serving.marts_run_id}, whose marts serving holds: "
-                        "nothing to rebuild")
+                        "nothing to rebuild"), None
     last = last_successful_build(con, run_id)
     if last is None:
-        return "full", "no successful dbt build is recorded in this warehouse"
+        return "full", "no successful dbt build is recorded in this warehouse", None
     if last[1] != dbt_code:
-        return "full", "the dbt project changed since the last successful dbt build"
-    return "incremental", "the incremental models build on the last successful dbt build"
+        return "full", "the dbt project changed since the last successful dbt build", None
+    return "incremental", "the incremental models build on the last successful dbt build", last[0]
 
 
 def last_successful_build(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[str, str] | None:

@@ -25,11 +25,8 @@
     {%- set marker = '__written_since_verified_build__(' -%}
     {%- if where and where.startswith(marker) and where.endswith(')') -%}
         {{ return(written_since_verified_build(relation, where[marker | length:-1].strip())) }}
-    {%- elif where -%}
-        {{ return(adapter.dispatch('get_where_subquery', 'dbt')(relation)) }}
-    {%- else -%}
-        {{ return(relation) }}
     {%- endif -%}
+    {{ return(adapter.dispatch('get_where_subquery', 'dbt')(relation)) }}
 {%- endmacro %}
 
 {% macro written_since_verified_build(relation, stamp) -%}
