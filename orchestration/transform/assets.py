@@ -7,7 +7,8 @@ dbt_project/macros/as_of_date.sql), not `--vars`, which would cost a full re-par
 run whose build an incremental run builds on (`CW_VERIFIED_BUILD`: the gate tests of the growing tables read
 the rows written since; dbt_project/macros/testing/verified_scope.sql). Each run writes dbt's artifacts to its
 own target folder (`target/runs/<run id>`), the evidence of its dbt tests; it starts from the parse state the
-last run on the same warehouse left (parse_state.py). Every dbt test result is also written to
+last run on the same warehouse and the same project files left (parse_state.py), and a build whose parse lacks
+a node of the code location's manifest is not a successful build. Every dbt test result is also written to
 `audit.check_results` once dbt has exited (dbt holds the DuckDB file while it runs).
 """
 
@@ -31,7 +32,7 @@ from orchestration.settings import DBT_RUN_TARGETS, run_target, secret_names
 from orchestration.transform import parse_state
 from orchestration.transform.lineage import LineageCache, column_lineage, relation_columns
 from orchestration.transform.metadata import mart_metadata
-from orchestration.transform.project import DBT_PROJECT, TRANSLATOR, dbt_resource, ensure_manifest
+from orchestration.transform.project import DBT_PROJECT, TRANSLATOR, dbt_resource, ensure_manifest, lost_nodes
 
 PUBLISHED_LAYERS = ("marts", "audit")
 # Same asset keys as TRANSLATOR, without code references (the lineage builder asks for specs per column).
@@ -171,11 +172,14 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     gx_warm_up()  # the checks after dbt find GX imported: it loads while this step waits on dbt
     target = run_target(plan.run_id)
     states = DBT_PROJECT.project_dir / parse_state.STATES
+    project = parse_state.project_fingerprint(DBT_PROJECT.project_dir)
     with dbt_environment(warehouse, plan):
         profile = parse_state.profile_key(os.environ)
-        parse_state.restore(states, profile, DBT_PROJECT.project_dir / target)
-        invocation = dbt.cli([*DBT_BUILD_ARGS, *(["--full-refresh"] if full else [])], context=context,
-                             raise_on_error=False, target_path=target)
+        restored = parse_state.restore(states, profile, project, DBT_PROJECT.project_dir / target)
+        if not restored:  # nor from the state dagster-dbt would copy from the code location's target/
+            context.log.info(f"dbt parses the project in full: {parse_state.NO_STATE}")
+        args = [*DBT_BUILD_ARGS, *(["--full-refresh"] if full else []), *([] if restored else ["--no-partial-parse"])]
+        invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
     # Events are held until dbt exits (it holds the DuckDB file), then re-emitted in dbt's order, the
     # published tables' materializations carrying row counts and class distributions. (Holding only the
     # marts would emit downstream models before their parents, which Dagster rejects.)
@@ -185,9 +189,16 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
         if invocation.process.poll() is None:
             invocation.process.terminate()
             invocation.process.wait(timeout=30)
-    parse_state.keep(states, profile, DBT_PROJECT.project_dir / target)
+    lost = lost_nodes(DBT_PROJECT.project_dir / target / "manifest.json", invocation.manifest)
+    if lost:  # dbt did not build them: the state it started from is not used again
+        parse_state.forget(states, profile, project)
+        context.log.error(f"dbt's parse in this run lacks {len(lost)} node(s) of the project ({', '.join(lost[:5])}"
+                          f"{', ...' if len(lost) > 5 else ''}): they were not built and nothing is published; the "
+                          "next run parses the project in full")
+    else:
+        parse_state.keep(states, profile, project, DBT_PROJECT.project_dir / target)
     checks = [_check_row(event, target) for event in events if isinstance(event, dg.AssetCheckResult)]
-    ok = invocation.is_successful()
+    ok = invocation.is_successful() and not lost
     with warehouse.connect() as con:
         # a subset (some models picked in the UI) does not vouch for the incremental models it left out
         audit.record_dbt_results(con, context.run_id, checks, built=ok, whole_project=not context.is_subset,

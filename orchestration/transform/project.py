@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -11,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import yaml
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject
 
 from orchestration.compat import WarehouseDbtResource
 from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.transform.parse_state import project_files
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 #: dbt runs as `python dbt_child.py ...` with this interpreter (the venv's dbt, whether or not `.venv/bin`
@@ -22,8 +25,8 @@ DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 DBT_CHILD = str(Path(__file__).with_name("dbt_child.py"))
 
 
-def dbt_resource() -> DbtCliResource:
-    return WarehouseDbtResource(project_dir=DBT_PROJECT, dbt_executable=sys.executable,
+def dbt_resource(project: DbtProject = DBT_PROJECT) -> DbtCliResource:
+    return WarehouseDbtResource(project_dir=project, dbt_executable=sys.executable,
                                 global_config_flags=[DBT_CHILD])
 
 #: dbt folder (first part of the fqn under models/) → Dagster group, i.e. the layer.
@@ -62,40 +65,87 @@ TRANSLATOR = WarehouseTranslator(
 )
 
 
-def _newest_source_mtime() -> float:
-    folders = ("models", "seeds", "snapshots", "macros", "tests")
-    files = [DBT_PROJECT_DIR / "dbt_project.yml"]
-    files += [p for folder in folders for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
-    return max((p.stat().st_mtime for p in files if p.exists()), default=0.0)
+def _newest_source_mtime(project_dir: Path) -> float:
+    return max((p.stat().st_mtime for p in project_files(project_dir)), default=0.0)
 
 
-def ensure_manifest() -> None:
-    """(Re)parse the dbt project when its manifest is missing or older than any project file.
+SNAPSHOT_BLOCK = re.compile(r"{%-?\s*snapshot\s+(\w+)")
 
-    A fresh clone has no manifest; an edited model must show up in the asset graph. An unchanged
-    project costs one directory walk, no dbt start-up.
+
+def declared_nodes(project_dir: Path) -> set[tuple[str, str]]:
+    """(resource type, name) of every model, seed and snapshot the project's files define."""
+    declared = {("model", p.stem) for ext in ("sql", "py") for p in (project_dir / "models").rglob(f"*.{ext}")}
+    declared |= {("seed", p.stem) for p in (project_dir / "seeds").rglob("*.csv")}
+    for path in (project_dir / "snapshots").rglob("*"):
+        if path.suffix in (".yml", ".yaml"):
+            entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("snapshots") or []
+            declared |= {("snapshot", str(entry["name"])) for entry in entries if "name" in entry}
+        elif path.suffix == ".sql":
+            declared |= {("snapshot", name) for name in SNAPSHOT_BLOCK.findall(path.read_text(encoding="utf-8"))}
+    return declared
+
+
+def missing_nodes(manifest: Mapping[str, Any], project_dir: Path) -> list[str]:
+    """The models, seeds and snapshots the project defines that `manifest` lacks (enabled or disabled)."""
+    parsed = {(node["resource_type"], node["name"]) for node in manifest.get("nodes", {}).values()}
+    parsed |= {(node["resource_type"], node["name"]) for nodes in manifest.get("disabled", {}).values()
+               for node in nodes}
+    return sorted(f"{kind} {name}" for kind, name in declared_nodes(project_dir) - parsed)
+
+
+def lost_nodes(run_manifest: Path, manifest: Mapping[str, Any]) -> list[str]:
+    """The nodes of the code location's `manifest` that the manifest a run's dbt parsed lacks (none when dbt
+    wrote no manifest: it failed before, and says so)."""
+    if not run_manifest.is_file():
+        return []
+    parsed = json.loads(run_manifest.read_text()).get("nodes", {})
+    return sorted(set(manifest.get("nodes", {})) - set(parsed))
+
+
+def _whole_and_fresh(project: DbtProject) -> bool:
+    manifest = project.manifest_path
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(project.project_dir):
+        return False
+    try:
+        return not missing_nodes(json.loads(manifest.read_text()), project.project_dir)
+    except ValueError:  # being written by a parse (checked again under the lock)
+        return False
+
+
+def ensure_manifest(project: DbtProject = DBT_PROJECT) -> None:
+    """Parse the dbt project in full when its manifest is missing, older than any project file, or lacks a
+    model, seed or snapshot the project defines.
+
+    A fresh clone has no manifest; an edited model must show up in the asset graph. Never a partial parse:
+    after an edit, dbt's drops the YAML-defined snapshot (parse_state.py); a manifest some hand-run dbt wrote
+    that way is parsed again too. An unchanged project costs one read of its files and of the manifest.
     """
-    manifest = DBT_PROJECT.manifest_path
-    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
+    if _whole_and_fresh(project):
         return
     # Several processes may load the code location at once (`dagster dev`, a CLI run, test workers):
     # one parses, the others wait for it and find the manifest fresh.
-    with _parse_lock(fcntl.LOCK_EX):
-        if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
-            # (dagster-dbt's own preparer would look for `dbt` on PATH)
-            dbt_resource().cli(["parse", "--quiet"], target_path=DBT_PROJECT.target_path).wait()
+    with _parse_lock(project, fcntl.LOCK_EX):
+        if _whole_and_fresh(project):
+            return
+        # (dagster-dbt's own preparer would look for `dbt` on PATH)
+        dbt_resource(project).cli(["parse", "--quiet", "--no-partial-parse"], target_path=project.target_path).wait()
+        missing = missing_nodes(json.loads(project.manifest_path.read_text()), project.project_dir)
+        if missing:
+            raise RuntimeError(f"dbt parsed {project.project_dir} without {', '.join(missing)}, which its files "
+                               "define: check the project (`dbt parse` in dbt_project/ says why)")
 
 
 def read_manifest() -> dict[str, Any]:
-    """The parsed manifest, parsed first when missing or stale; read while no other process re-parses."""
+    """The parsed manifest, parsed first when missing, stale or incomplete; read while no other process
+    re-parses."""
     ensure_manifest()
-    with _parse_lock(fcntl.LOCK_SH):
+    with _parse_lock(DBT_PROJECT, fcntl.LOCK_SH):
         return json.loads(DBT_PROJECT.manifest_path.read_text())
 
 
 @contextmanager
-def _parse_lock(kind: int) -> Iterator[None]:
-    target = DBT_PROJECT.project_dir / DBT_PROJECT.target_path
+def _parse_lock(project: DbtProject, kind: int) -> Iterator[None]:
+    target = project.project_dir / project.target_path
     target.mkdir(parents=True, exist_ok=True)
     with open(target / ".parse.lock", "a") as lock:
         fcntl.flock(lock, kind)

@@ -1,14 +1,21 @@
-"""dbt's saved parse state is kept per connection profile: a run on a warehouse starts from the state the
-last run on that warehouse left, never from another warehouse's (whose sources point elsewhere)."""
+"""dbt's saved parse state is kept per connection profile and project files: a run on a warehouse starts from
+the state the last run on that warehouse left, never from another warehouse's (whose sources point elsewhere)
+nor from one parsed before the project was edited (dbt's partial parse of an edit loses the YAML snapshot).
+The code location's manifest is parsed in full and must hold every model, seed and snapshot of the project."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from dagster_dbt import DbtProject
+
 from orchestration.transform import parse_state
+from orchestration.transform.project import declared_nodes, ensure_manifest, lost_nodes, missing_nodes
 
 DBT_PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
 DBT = Path(sys.executable).with_name("dbt")
@@ -29,16 +36,20 @@ def test_a_run_starts_from_the_state_its_profile_left(tmp_path):
     states = tmp_path / "states"
     a, b = parse_state.profile_key(_env("/a")), parse_state.profile_key(_env("/b"))
     first = tmp_path / "runs" / "1"
-    assert not parse_state.restore(states, a, first)  # nothing saved yet: dbt parses in full
+    assert not parse_state.restore(states, a, "p1", first)  # nothing saved yet: dbt parses in full
     first.mkdir(parents=True)
     (first / parse_state.STATE_FILE).write_bytes(b"state of /a")
-    parse_state.keep(states, a, first)
+    parse_state.keep(states, a, "p1", first)
 
-    second, other = tmp_path / "runs" / "2", tmp_path / "runs" / "3"
-    assert parse_state.restore(states, a, second)
+    second, other, edited = (tmp_path / "runs" / n for n in ("2", "3", "4"))
+    assert parse_state.restore(states, a, "p1", second)
     assert (second / parse_state.STATE_FILE).read_bytes() == b"state of /a"
-    assert not parse_state.restore(states, b, other)
+    assert not parse_state.restore(states, b, "p1", other)
     assert not (other / parse_state.STATE_FILE).exists()
+    assert not parse_state.restore(states, a, "p2", edited)  # the project was edited since: a full parse
+    assert not (edited / parse_state.STATE_FILE).exists()
+    parse_state.forget(states, a, "p1")  # a parse from it lost a node
+    assert not parse_state.restore(states, a, "p1", edited)
 
 
 def test_only_the_newest_profiles_are_kept(tmp_path):
@@ -48,18 +59,18 @@ def test_only_the_newest_profiles_are_kept(tmp_path):
     (run / parse_state.STATE_FILE).write_bytes(b"x")
     keys = [parse_state.profile_key(_env(f"/w{i}")) for i in range(parse_state.KEEP_STATES + 3)]
     for age, key in enumerate(keys):
-        parse_state.keep(states, key, run)
-        os.utime(states / f"{key}.msgpack", (1000 + age, 1000 + age))
-    kept = {p.stem for p in states.glob("*.msgpack")}
+        parse_state.keep(states, key, "p1", run)
+        os.utime(states / f"{key}-p1.msgpack", (1000 + age, 1000 + age))
+    kept = {p.stem.split("-")[0] for p in states.glob("*.msgpack")}
     assert len(kept) == parse_state.KEEP_STATES and keys[-1] in kept and keys[0] not in kept
     assert not list(states.glob(".*"))  # no partial copies left behind
 
 
-def _parse(target: Path, warehouse: Path, as_of: str, run_id: str) -> str:
+def _parse(target: Path, warehouse: Path, as_of: str, run_id: str, project: Path = DBT_PROJECT) -> str:
     env = {**os.environ, "CW_WAREHOUSE_DIR": str(warehouse), "CW_AS_OF": as_of, "CW_RUN_ID": run_id}
-    cmd = [str(DBT), "--debug", "parse", "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
+    cmd = [str(DBT), "--debug", "parse", "--project-dir", str(project), "--profiles-dir", str(project),
            "--target-path", str(target)]
-    result = subprocess.run(cmd, cwd=DBT_PROJECT, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     return result.stdout
 
@@ -73,3 +84,67 @@ def test_the_next_night_re_parses_no_file(tmp_path):
     second = _parse(target, warehouse, "2026-01-02", "night-2")
     assert "Partial parsing enabled, no changes found, skipping parsing" in second, \
         [line for line in second.splitlines() if "artial pars" in line]
+
+
+def _copy_project(tmp_path: Path) -> Path:
+    copy = tmp_path / "dbt_project"
+    for path in parse_state.project_files(DBT_PROJECT):
+        (copy / path.relative_to(DBT_PROJECT)).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, copy / path.relative_to(DBT_PROJECT))
+    shutil.copy2(DBT_PROJECT / "profiles.yml", copy / "profiles.yml")
+    return copy
+
+
+def _nodes(target: Path) -> set[str]:
+    return set(json.loads((target / "manifest.json").read_text())["nodes"])
+
+
+def test_the_first_run_after_an_edit_parses_in_full(tmp_path):
+    """A one-line edit of the macro every data test calls: dbt 1.11's partial parse from the state saved
+    before it drops the YAML snapshot dim_customer_history and its tests (dbt-core #10903, #15785), and
+    every later run would find nothing changed. The state is not handed over: the run parses in full."""
+    project, warehouse, states = _copy_project(tmp_path), tmp_path / "warehouse", tmp_path / "states"
+    env = _env(str(warehouse))
+    key = parse_state.profile_key(env)
+    first, second = tmp_path / "runs" / "1", tmp_path / "runs" / "2"
+    _parse(first, warehouse, "2026-01-01", "night-1", project)
+    parse_state.keep(states, key, parse_state.project_fingerprint(project), first)
+    snapshot = "snapshot.customer_warehouse.dim_customer_history"
+    assert snapshot in _nodes(first)
+
+    with open(project / "macros" / "testing" / "verified_scope.sql", "a", encoding="utf-8") as macro:
+        macro.write("{# an edit #}\n")
+    parse_state.restore(states, key, parse_state.project_fingerprint(project), second)
+    _parse(second, warehouse, "2026-01-02", "night-2", project)
+    assert _nodes(second) == _nodes(first)
+
+
+def test_the_code_location_parses_again_a_manifest_without_a_declared_node(tmp_path):
+    """A manifest newer than every project file but without the snapshot (as a partial parse leaves it)
+    is parsed again, in full, before Dagster builds its asset graph from it."""
+    project = DbtProject(project_dir=_copy_project(tmp_path), profiles_dir=tmp_path / "dbt_project")
+    ensure_manifest(project)
+    manifest = json.loads(project.manifest_path.read_text())
+    assert missing_nodes(manifest, project.project_dir) == []
+    snapshot = "snapshot.customer_warehouse.dim_customer_history"
+    del manifest["nodes"][snapshot]
+    project.manifest_path.write_text(json.dumps(manifest))
+    assert missing_nodes(manifest, project.project_dir) == ["snapshot dim_customer_history"]
+
+    ensure_manifest(project)
+    assert snapshot in json.loads(project.manifest_path.read_text())["nodes"]
+
+
+def test_every_model_seed_and_snapshot_of_the_project_is_in_the_manifest(dbt_manifest):
+    declared = declared_nodes(DBT_PROJECT)
+    assert ("snapshot", "dim_customer_history") in declared and ("seed", "classification_rules") in declared
+    assert len(declared) == sum(n["resource_type"] != "test" for n in dbt_manifest["nodes"].values())
+    assert missing_nodes(dbt_manifest, DBT_PROJECT) == []
+
+
+def test_a_run_whose_parse_lost_a_node_is_named(tmp_path):
+    manifest = {"nodes": {"model.p.a": {}, "snapshot.p.s": {}}}
+    run_manifest = tmp_path / "manifest.json"
+    assert lost_nodes(run_manifest, manifest) == []  # dbt wrote none: it failed before, and said why
+    run_manifest.write_text(json.dumps({"nodes": {"model.p.a": {}}}))
+    assert lost_nodes(run_manifest, manifest) == ["snapshot.p.s"]

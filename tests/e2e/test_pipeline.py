@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -153,7 +154,11 @@ def test_an_incremental_run_publishes_what_a_full_build_publishes(published, dem
     compiled = [next((DBT_PROJECT.project_dir / DBT_RUN_TARGETS / run_id).rglob(key_test)).read_text()
                 for run_id, _ in nights]
     assert "audit.run_inputs" not in compiled[0] and f"run_id = '{nights[0][0]}'" in compiled[1]
-    # the second night's dbt starts from the first night's parse state (transform/parse_state.py)
+    # the first night's dbt parses in full; the second's starts from the state the first saved, which dbt
+    # finds valid (transform/parse_state.py)
+    partial = [json.loads((DBT_PROJECT.project_dir / DBT_RUN_TARGETS / run_id / "run_results.json").read_text())
+               ["args"]["partial_parse"] for run_id, _ in nights]
+    assert partial == [False, True]
     second_log = max((warehouse / "logs").glob("run-*.log"), key=lambda p: p.stat().st_mtime)
     assert "Unable to do partial parsing" not in second_log.read_text()
 
