@@ -18,29 +18,25 @@ from pathlib import Path
 from orchestration.landing import LandedFile
 from orchestration.settings import PROJECT_ROOT
 
+#: What dbt parses, relative to the dbt project (globs): what built the incremental models.
+DBT_PROJECT_GLOBS = ("dbt_project.yml", "packages.yml", "dependencies.yml", "selectors.yml", "models/**/*",
+                     "macros/**/*", "seeds/**/*", "snapshots/**/*", "tests/**/*", "analyses/**/*")
+DBT_CODE_GLOBS = tuple(f"dbt_project/{g}" for g in DBT_PROJECT_GLOBS)
+OTHER_CODE_GLOBS = ("expectations/**/*.json", "orchestration/**/*.py")
 #: Files whose content the marts depend on, relative to the project root (globs).
-CODE_GLOBS = (
-    "dbt_project/dbt_project.yml",
-    "dbt_project/models/**/*",
-    "dbt_project/macros/**/*",
-    "dbt_project/seeds/**/*",
-    "dbt_project/snapshots/**/*",
-    "dbt_project/tests/**/*",
-    "expectations/**/*.json",
-    "orchestration/**/*.py",
-)
+CODE_GLOBS = DBT_CODE_GLOBS + OTHER_CODE_GLOBS
 
-#: The dbt project: what built the incremental models.
-DBT_CODE_GLOBS = tuple(g for g in CODE_GLOBS if g.startswith("dbt_project/"))
-OTHER_CODE_GLOBS = tuple(g for g in CODE_GLOBS if g not in DBT_CODE_GLOBS)
+
+def files_of(root: Path, globs: tuple[str, ...]) -> list[Path]:
+    """Every file under `root` the globs match, sorted."""
+    return sorted({p for pattern in globs for p in root.glob(pattern) if p.is_file()})
 
 
 @cache
 def _digest(root: Path, globs: tuple[str, ...]) -> str:
     """sha256 over the path and bytes of every file the globs match (a few hundred small files: milliseconds)."""
     digest = hashlib.sha256()
-    files = sorted({p for pattern in globs for p in root.glob(pattern) if p.is_file()})
-    for path in files:
+    for path in files_of(root, globs):
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 

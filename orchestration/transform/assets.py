@@ -23,6 +23,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration import audit
+from orchestration.control.fingerprint import dbt_code_fingerprint
 from orchestration.control.plan import RunPlan
 from orchestration.control.resource import RunControlResource
 from orchestration.quality.carry_over import carried_over_events
@@ -172,7 +173,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     gx_warm_up()  # the checks after dbt find GX imported: it loads while this step waits on dbt
     target = run_target(plan.run_id)
     states = DBT_PROJECT.project_dir / parse_state.STATES
-    project = parse_state.project_fingerprint(DBT_PROJECT.project_dir)
+    project = plan.dbt_fingerprint or dbt_code_fingerprint()  # the dbt project's files, as the plan read them
     with dbt_environment(warehouse, plan):
         profile = parse_state.profile_key(os.environ)
         restored = parse_state.restore(states, profile, project, DBT_PROJECT.project_dir / target)
@@ -193,8 +194,9 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     if lost:  # dbt did not build them: the state it started from is not used again
         parse_state.forget(states, profile, project)
         context.log.error(f"dbt's parse in this run lacks {len(lost)} node(s) of the project ({', '.join(lost[:5])}"
-                          f"{', ...' if len(lost) > 5 else ''}): they were not built and nothing is published; the "
-                          "next run parses the project in full")
+                          f"{', ...' if len(lost) > 5 else ''}): they were not built and nothing is published. The "
+                          "next run parses the project in full; if the project was edited since the code location "
+                          "loaded, reload it first (the UI's Reload, or a new CLI run)")
     else:
         parse_state.keep(states, profile, project, DBT_PROJECT.project_dir / target)
     checks = [_check_row(event, target) for event in events if isinstance(event, dg.AssetCheckResult)]

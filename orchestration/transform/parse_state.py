@@ -9,14 +9,15 @@ profile) never matches a run's warehouse. So a run's target starts from the stat
 same profile left, and hands its own back once dbt has exited. dbt still checks every file's hash, the
 vars and the environment variables a file reads, and re-parses what differs.
 
-A state is only handed to a run whose project files are the ones it was parsed from (`project_fingerprint`
-is part of its name); a run without one builds with `--no-partial-parse` (so neither from the code
-location's state): after any edit of the project, the first run on each profile parses in full. dbt's
-partial parse of an edited project is not trusted because it is wrong for this project: after a one-line
-edit of a macro every data test calls (`macros/testing/verified_scope.sql`), dbt 1.11 re-parses the tests
-and drops the YAML-defined snapshot `dim_customer_history` and its tests from the manifest (dbt-core
-#10903 / #11444 / #15785: YAML snapshots under partial parsing), and every later run would find "nothing
-changed" and never build it again. A full parse costs 3-5 s once per edit.
+A state is only handed to a run whose project files are the ones it was parsed from (the run plan's
+fingerprint of the dbt project, control/fingerprint.py, is part of its name); a run without one builds with
+`--no-partial-parse` (so neither from the code location's state): after any edit of the project, the first run
+on each profile parses in full. dbt's partial parse of an edited project is not trusted because it is wrong
+for this project: after a one-line edit of a macro every data test calls
+(`macros/testing/verified_scope.sql`), dbt 1.11 re-parses the tests and drops the YAML-defined snapshot
+`dim_customer_history` and its tests from the manifest (dbt-core #10903 / #11444 / #15785: YAML snapshots
+under partial parsing), and every later run would find "nothing changed" and never build it again. A full
+parse costs 3-5 s once per edit.
 """
 
 from __future__ import annotations
@@ -27,9 +28,6 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-#: What dbt parses (relative to the project directory): the project's files and folders.
-PROJECT_FILES = ("dbt_project.yml", "packages.yml", "dependencies.yml", "selectors.yml")
-PROJECT_FOLDERS = ("models", "seeds", "snapshots", "macros", "tests", "analyses")
 #: What profiles.yml reads from the environment (the profile hash dbt compares), and the sources' paths.
 PROFILE_ENV = ("CW_WAREHOUSE_DIR", "CW_DBT_THREADS", "CW_DUCKDB_THREADS", "CW_DUCKDB_MEMORY_LIMIT")
 STATE_FILE = "partial_parse.msgpack"
@@ -45,27 +43,10 @@ def profile_key(env: Mapping[str, str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def project_files(project_dir: Path) -> list[Path]:
-    """Every file dbt parses in `project_dir`, sorted."""
-    files = [project_dir / name for name in PROJECT_FILES if (project_dir / name).is_file()]
-    files += [p for folder in PROJECT_FOLDERS for p in (project_dir / folder).rglob("*") if p.is_file()]
-    return sorted(files)
-
-
-def project_fingerprint(project_dir: Path) -> str:
-    """The project's files, paths and bytes, as a short stable key (~100 files: a few milliseconds)."""
-    digest = hashlib.sha256()
-    for path in project_files(project_dir):
-        data = path.read_bytes()
-        digest.update(f"{path.relative_to(project_dir).as_posix()}\0{len(data)}\0".encode())
-        digest.update(data)
-    return digest.hexdigest()[:16]
-
-
 def restore(states: Path, key: str, fingerprint: str, run_target: Path) -> bool:
     """Start `run_target` from the state saved for `key` by a run on the same project files (`fingerprint`);
     False when there is none (dbt parses in full)."""
-    saved = states / f"{key}-{fingerprint}.msgpack"
+    saved = _saved(states, key, fingerprint)
     if not saved.is_file():
         return False
     run_target.mkdir(parents=True, exist_ok=True)
@@ -82,7 +63,7 @@ def keep(states: Path, key: str, fingerprint: str, run_target: Path) -> None:
     states.mkdir(parents=True, exist_ok=True)
     partial = states / f".{key}.{os.getpid()}.tmp"
     shutil.copyfile(written, partial)
-    os.replace(partial, states / f"{key}-{fingerprint}.msgpack")
+    os.replace(partial, _saved(states, key, fingerprint))
     saved = sorted(states.glob("*.msgpack"), key=_mtime, reverse=True)
     for old in saved[KEEP_STATES:]:
         old.unlink(missing_ok=True)
@@ -91,7 +72,11 @@ def keep(states: Path, key: str, fingerprint: str, run_target: Path) -> None:
 def forget(states: Path, key: str, fingerprint: str) -> None:
     """Drop the state saved for `key` and `fingerprint` (a parse from it lost a node): the next run parses in
     full."""
-    (states / f"{key}-{fingerprint}.msgpack").unlink(missing_ok=True)
+    _saved(states, key, fingerprint).unlink(missing_ok=True)
+
+
+def _saved(states: Path, key: str, fingerprint: str) -> Path:
+    return states / f"{key}-{hashlib.sha256(fingerprint.encode()).hexdigest()[:16]}.msgpack"
 
 
 def _mtime(path: Path) -> float:

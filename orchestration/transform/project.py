@@ -16,8 +16,8 @@ import yaml
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject
 
 from orchestration.compat import WarehouseDbtResource
+from orchestration.control.fingerprint import DBT_PROJECT_GLOBS, files_of
 from orchestration.settings import DBT_PROJECT_DIR
-from orchestration.transform.parse_state import project_files
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 #: dbt runs as `python dbt_child.py ...` with this interpreter (the venv's dbt, whether or not `.venv/bin`
@@ -66,7 +66,7 @@ TRANSLATOR = WarehouseTranslator(
 
 
 def _newest_source_mtime(project_dir: Path) -> float:
-    return max((p.stat().st_mtime for p in project_files(project_dir)), default=0.0)
+    return max((p.stat().st_mtime for p in files_of(project_dir, DBT_PROJECT_GLOBS)), default=0.0)
 
 
 SNAPSHOT_BLOCK = re.compile(r"{%-?\s*snapshot\s+(\w+)")

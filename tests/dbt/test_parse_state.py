@@ -14,6 +14,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
+from orchestration.control.fingerprint import DBT_PROJECT_GLOBS, files_of
 from orchestration.transform import parse_state
 from orchestration.transform.project import declared_nodes, ensure_manifest, lost_nodes, missing_nodes
 
@@ -60,7 +61,7 @@ def test_only_the_newest_profiles_are_kept(tmp_path):
     keys = [parse_state.profile_key(_env(f"/w{i}")) for i in range(parse_state.KEEP_STATES + 3)]
     for age, key in enumerate(keys):
         parse_state.keep(states, key, "p1", run)
-        os.utime(states / f"{key}-p1.msgpack", (1000 + age, 1000 + age))
+        os.utime(next(states.glob(f"{key}-*.msgpack")), (1000 + age, 1000 + age))
     kept = {p.stem.split("-")[0] for p in states.glob("*.msgpack")}
     assert len(kept) == parse_state.KEEP_STATES and keys[-1] in kept and keys[0] not in kept
     assert not list(states.glob(".*"))  # no partial copies left behind
@@ -88,7 +89,7 @@ def test_the_next_night_re_parses_no_file(tmp_path):
 
 def _copy_project(tmp_path: Path) -> Path:
     copy = tmp_path / "dbt_project"
-    for path in parse_state.project_files(DBT_PROJECT):
+    for path in files_of(DBT_PROJECT, DBT_PROJECT_GLOBS):
         (copy / path.relative_to(DBT_PROJECT)).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, copy / path.relative_to(DBT_PROJECT))
     shutil.copy2(DBT_PROJECT / "profiles.yml", copy / "profiles.yml")
@@ -108,13 +109,13 @@ def test_the_first_run_after_an_edit_parses_in_full(tmp_path):
     key = parse_state.profile_key(env)
     first, second = tmp_path / "runs" / "1", tmp_path / "runs" / "2"
     _parse(first, warehouse, "2026-01-01", "night-1", project)
-    parse_state.keep(states, key, parse_state.project_fingerprint(project), first)
+    parse_state.keep(states, key, "before the edit", first)  # (the plan's dbt fingerprint: test_fingerprint.py)
     snapshot = "snapshot.customer_warehouse.dim_customer_history"
     assert snapshot in _nodes(first)
 
     with open(project / "macros" / "testing" / "verified_scope.sql", "a", encoding="utf-8") as macro:
         macro.write("{# an edit #}\n")
-    parse_state.restore(states, key, parse_state.project_fingerprint(project), second)
+    parse_state.restore(states, key, "after the edit", second)
     _parse(second, warehouse, "2026-01-02", "night-2", project)
     assert _nodes(second) == _nodes(first)
 
