@@ -90,10 +90,17 @@ class WarehouseResource(dg.ConfigurableResource):
                 os.chmod(path, PRIVATE_FILE_MODE)
 
     @contextmanager
-    def connect(self, read_only: bool = False, wait_seconds: float = 0.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self, read_only: bool = False, wait_seconds: float = 0.0,
+                checkpoint: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short-lived connection to `warehouse.duckdb` (audit schema ensured when writable).
         Raises WarehouseBusy, naming the process, when another process holds the file for longer
-        than `wait_seconds`."""
+        than `wait_seconds`.
+
+        A writable connection leaves what it wrote in DuckDB's write-ahead log (`warehouse.duckdb.wal`,
+        fsynced at each commit, read by every later connection, read-only ones too) instead of checkpointing
+        it into the file when it closes, unless `checkpoint`: a run opens the file ~30 times for a few audit
+        rows each, and each checkpoint cost ~60 ms at L. The run's last connection checkpoints
+        (control/resource.py), dbt's does, and so does DuckDB itself once the log passes 16 MB."""
         self.root.mkdir(parents=True, exist_ok=True)
         if read_only and not self.db_path.exists():
             read_only = False
@@ -114,6 +121,7 @@ class WarehouseResource(dg.ConfigurableResource):
                     "warehouse (BI tools read serving.duckdb); close that program and run again.") from exc
         try:
             if not read_only:
+                con.execute(f"pragma {'enable' if checkpoint else 'disable'}_checkpoint_on_shutdown")
                 ensure_audit_schema(con)
             yield con
         finally:

@@ -87,8 +87,9 @@ class RunControlResource(dg.ConfigurableResource):
 
     def _settle(self, context: dg.InitResourceContext, plan: RunPlan) -> None:
         """The run's `audit.runs` row when no publish step settled it: failed (naming the failed steps),
-        or done without publishing (a run that did not include the publish step)."""
-        with self.warehouse.connect() as con:
+        or done without publishing (a run that did not include the publish step). The run's last connection:
+        it checkpoints what the run's connections left in the write-ahead log (resources.py)."""
+        with self.warehouse.connect(checkpoint=True) as con:
             row = con.execute("select status from audit.runs where run_id = ?", [plan.run_id]).fetchone()
             if row is None or row[0] != "started":
                 return

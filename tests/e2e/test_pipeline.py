@@ -147,6 +147,7 @@ def test_an_incremental_run_publishes_what_a_full_build_publishes(published, dem
     with duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True) as con:
         nights = con.execute("select run_id, dbt_full_refresh from audit.run_inputs order by recorded_at").fetchall()
     assert [full for _, full in nights] == [True, False]
+    assert not (warehouse / "warehouse.duckdb.wal").exists()  # the run's last connection checkpointed
     assert published_marts(warehouse / "serving.duckdb") == published_marts(published[0] / "serving.duckdb")
     # the second night's gate tests read what was written since the first night's build, the first's every row
     # (dbt_project/macros/testing/verified_scope.sql)
