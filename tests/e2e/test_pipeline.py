@@ -160,6 +160,8 @@ def test_an_incremental_run_publishes_what_a_full_build_publishes(published, dem
     partial = [json.loads((DBT_PROJECT.project_dir / DBT_RUN_TARGETS / run_id / "run_results.json").read_text())
                ["args"]["partial_parse"] for run_id, _ in nights]
     assert partial == [False, True]
+    # where the step compares the nodes dbt parsed with the code location's (transform/project.py lost_nodes)
+    assert all((DBT_PROJECT.project_dir / DBT_RUN_TARGETS / run_id / "manifest.json").is_file() for run_id, _ in nights)
     second_log = max((warehouse / "logs").glob("run-*.log"), key=lambda p: p.stat().st_mtime)
     assert "Unable to do partial parsing" not in second_log.read_text()
 
