@@ -55,6 +55,6 @@ def demo_landing(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def dbt_manifest() -> dict:
     """The dbt project's parsed manifest; a fresh clone has none until the project is parsed."""
-    from orchestration.transform.project import read_manifest
+    from orchestration.transform.project import ensure_manifest
 
-    return read_manifest()
+    return ensure_manifest()

@@ -144,9 +144,7 @@ def topological(deps: Mapping[dg.AssetKey, Iterable[dg.AssetKey]]) -> list[dg.As
 
 def build_dbt_assets(partitions_def: dg.PartitionsDefinition,
                      published: Sequence[dg.AssetKey] | None = None) -> dg.AssetsDefinition:
-    ensure_manifest()
-
-    @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT, dagster_dbt_translator=TRANSLATOR,
+    @dbt_assets(manifest=ensure_manifest(), project=DBT_PROJECT, dagster_dbt_translator=TRANSLATOR,
                 partitions_def=partitions_def, backfill_policy=dg.BackfillPolicy.multi_run(1))
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
                    run_control: RunControlResource):
@@ -178,7 +176,8 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
         profile = parse_state.profile_key(os.environ)
         restored = parse_state.restore(states, profile, project, DBT_PROJECT.project_dir / target)
         if not restored:  # nor from the state dagster-dbt would copy from the code location's target/
-            context.log.info(f"dbt parses the project in full: {parse_state.NO_STATE}")
+            context.log.info("dbt parses the project in full: no run on this warehouse saved a parse state of "
+                             "these project files")
         args = [*DBT_BUILD_ARGS, *(["--full-refresh"] if full else []), *([] if restored else ["--no-partial-parse"])]
         invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
     # Events are held until dbt exits (it holds the DuckDB file), then re-emitted in dbt's order, the

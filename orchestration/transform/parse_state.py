@@ -34,7 +34,6 @@ STATE_FILE = "partial_parse.msgpack"
 #: Where the states are kept, relative to the dbt project (beside dbt's own target artifacts).
 STATES = Path("target") / "parse_states"
 KEEP_STATES = 10
-NO_STATE = "no run on this warehouse saved a parse state of these project files"
 
 
 def profile_key(env: Mapping[str, str]) -> str:

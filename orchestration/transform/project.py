@@ -102,51 +102,51 @@ def lost_nodes(run_manifest: Path, manifest: Mapping[str, Any]) -> list[str]:
     return sorted(set(manifest.get("nodes", {})) - set(parsed))
 
 
-def _whole_and_fresh(project: DbtProject) -> bool:
+def _whole_and_fresh(project: DbtProject) -> dict[str, Any] | None:
+    """The manifest when it is newer than every project file and holds every node they define, else None."""
     manifest = project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(project.project_dir):
-        return False
+        return None
     try:
-        return not missing_nodes(json.loads(manifest.read_text()), project.project_dir)
-    except ValueError:  # being written by a parse (checked again under the lock)
-        return False
+        parsed = json.loads(manifest.read_text())
+    except ValueError:  # being written by a parse (read again under the lock)
+        return None
+    return None if missing_nodes(parsed, project.project_dir) else parsed
 
 
-def ensure_manifest(project: DbtProject = DBT_PROJECT) -> None:
-    """Parse the dbt project in full when its manifest is missing, older than any project file, or lacks a
-    model, seed or snapshot the project defines.
+def ensure_manifest(project: DbtProject = DBT_PROJECT) -> dict[str, Any]:
+    """The dbt project's manifest, parsed in full first when it is missing, older than any project file, or
+    lacks a model, seed or snapshot the project defines.
 
     A fresh clone has no manifest; an edited model must show up in the asset graph. Never a partial parse:
     after an edit, dbt's drops the YAML-defined snapshot (parse_state.py); a manifest some hand-run dbt wrote
-    that way is parsed again too. An unchanged project costs one read of its files and of the manifest.
+    that way is parsed again too. An unchanged project costs one read of its files and of the manifest, which
+    the caller gets (the asset definitions take it as it is: dagster-dbt does not read the file again).
     """
-    if _whole_and_fresh(project):
-        return
+    manifest = _whole_and_fresh(project)
+    if manifest is not None:
+        return manifest
     # Several processes may load the code location at once (`dagster dev`, a CLI run, test workers):
-    # one parses, the others wait for it and find the manifest fresh.
-    with _parse_lock(project, fcntl.LOCK_EX):
-        if _whole_and_fresh(project):
-            return
+    # one parses, the others wait for it and find the manifest fresh. (A reader outside the lock sees the old
+    # file or the new one whole: a file read half-written does not parse, and is read again here.)
+    with _parse_lock(project):
+        manifest = _whole_and_fresh(project)
+        if manifest is not None:
+            return manifest
         # (dagster-dbt's own preparer would look for `dbt` on PATH)
         dbt_resource(project).cli(["parse", "--quiet", "--no-partial-parse"], target_path=project.target_path).wait()
-        missing = missing_nodes(json.loads(project.manifest_path.read_text()), project.project_dir)
+        manifest = json.loads(project.manifest_path.read_text())
+        missing = missing_nodes(manifest, project.project_dir)
         if missing:
             raise RuntimeError(f"dbt parsed {project.project_dir} without {', '.join(missing)}, which its files "
                                "define: check the project (`dbt parse` in dbt_project/ says why)")
-
-
-def read_manifest() -> dict[str, Any]:
-    """The parsed manifest, parsed first when missing, stale or incomplete; read while no other process
-    re-parses."""
-    ensure_manifest()
-    with _parse_lock(DBT_PROJECT, fcntl.LOCK_SH):
-        return json.loads(DBT_PROJECT.manifest_path.read_text())
+        return manifest
 
 
 @contextmanager
-def _parse_lock(project: DbtProject, kind: int) -> Iterator[None]:
+def _parse_lock(project: DbtProject) -> Iterator[None]:
     target = project.project_dir / project.target_path
     target.mkdir(parents=True, exist_ok=True)
     with open(target / ".parse.lock", "a") as lock:
-        fcntl.flock(lock, kind)
+        fcntl.flock(lock, fcntl.LOCK_EX)
         yield
