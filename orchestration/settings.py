@@ -60,7 +60,8 @@ def _float(env: Mapping[str, str], name: str) -> float | None:
 class Gates:
     """Thresholds of blocking checks. Fixed by the code location's settings: not run config."""
 
-    quarantine_max_share: float = 0.05  # a file quarantining more than this share of rows fails its check
+    quarantine_max_share: float = 0.05  # a file quarantining more than this share of rows fails its check ...
+    quarantine_min_rows: int = 3  # ... and at least this many (fewer are stray lines, not a broken export)
     snapshot_min_share: float = 0.8  # a new snapshot with fewer rows than this share of the one before fails
 
 
@@ -119,6 +120,7 @@ class Settings:
             duckdb_memory_limit=env.get("CW_DUCKDB_MEMORY_LIMIT") or cls.duckdb_memory_limit,
             gates=Gates(
                 quarantine_max_share=_float(env, "CW_QUARANTINE_MAX_SHARE") or Gates.quarantine_max_share,
+                quarantine_min_rows=int(env.get("CW_QUARANTINE_MIN_ROWS") or Gates.quarantine_min_rows),
                 snapshot_min_share=_float(env, "CW_SNAPSHOT_MIN_SHARE") or Gates.snapshot_min_share,
             ),
             alert_webhook=env.get("CW_ALERT_WEBHOOK") or None,

@@ -1,4 +1,4 @@
-"""DuckDB's memory limit: one default, and an operator's value reaches every DuckDB of a run."""
+"""DuckDB's memory limit: one default, and an operator's value reaches every DuckDB of a run; the gates' settings."""
 
 from __future__ import annotations
 
@@ -26,3 +26,10 @@ def test_the_operators_memory_limit_reaches_ingestion_dbt_and_a_hand_run_dbt():
     with dbt_environment(warehouse, a_run_plan()):  # the dbt subprocess starts with this environment
         assert os.environ["CW_DUCKDB_MEMORY_LIMIT"] == "1500MB"
     assert settings.dbt_env()["CW_DUCKDB_MEMORY_LIMIT"] == "1500MB"  # `make docs`
+
+
+def test_the_quarantine_gate_reads_its_share_and_its_row_floor_from_the_environment():
+    defaults = Settings.from_env({}).gates
+    assert (defaults.quarantine_max_share, defaults.quarantine_min_rows) == (0.05, 3)
+    gates = Settings.from_env({"CW_QUARANTINE_MAX_SHARE": "0.1", "CW_QUARANTINE_MIN_ROWS": "1"}).gates
+    assert (gates.quarantine_max_share, gates.quarantine_min_rows) == (0.1, 1)

@@ -1,7 +1,8 @@
 """Per-feed checks from the audit trail of ingestion:
 
 - `quarantine_rate` (error): no file loaded in this run quarantined more than the gate's
-  `quarantine_max_share` of its rows;
+  `quarantine_max_share` of its rows and at least its `quarantine_min_rows` rows (a broken export, not a stray
+  line or two of a small file);
 - `rows_reconcile` (error): per file of this run, rows_read = rows_loaded + rows_quarantined, the
   Parquet file holds rows_loaded rows and `audit.quarantine` holds rows_quarantined rows ("nothing lost");
 - `files_not_rejected` (warn): no file of this run was rejected (a rejected file never fails a run —
@@ -40,21 +41,33 @@ def _files_of_run(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec) -
     ).fetchall()
 
 
-def quarantine_rate(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, max_share: float) -> CheckOutcome:
+def quarantine_rate(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, max_share: float,
+                    *, min_rows: int) -> CheckOutcome:
+    """A file fails when it quarantined more than `max_share` of its rows and at least `min_rows` rows: one or
+    two bad lines in a small file (a day's 14 engagements) are stray lines, quarantined and reported, not a
+    broken export; an export that breaks, breaks many rows."""
     files = _files_of_run(con, run_id, spec)
-    shares = [(path, quarantined / read if read else 0.0) for path, _, _, read, _, quarantined in files]
-    over = [(path, share) for path, share in shares if share > max_share]
-    worst = max((share for _, share in shares), default=0.0)
+    shares = [(path, quarantined, read, quarantined / read if read else 0.0)
+              for path, _, _, read, _, quarantined in files]
+    above = [(path, quarantined, read, share) for path, quarantined, read, share in shares if share > max_share]
+    over = [(path, share) for path, quarantined, _, share in above if quarantined >= min_rows]
+    stray = [(path, quarantined, read) for path, quarantined, read, _ in above if quarantined < min_rows]
+    worst = max((share for *_, share in shares), default=0.0)
     if over:
         listed = ", ".join(f"{path} ({share:.1%})" for path, share in over[:FILE_SAMPLE])
         observed = f"{len(over)} of {len(files)} file(s) quarantined more than {max_share:.1%}: {listed}"
     else:
         observed = f"{len(files)} file(s), highest quarantined share {worst:.2%} (limit {max_share:.1%})"
-    paths = [path for path, _ in over] or [path for path, _ in shares]
+    if stray:
+        listed = ", ".join(f"{path} ({quarantined} of {read} rows)" for path, quarantined, read in stray[:FILE_SAMPLE])
+        observed += (f"; {len(stray)} file(s) above the share with fewer than {min_rows} quarantined rows "
+                     f"(stray lines, not counted): {listed}")
+    paths = [path for path, _ in over] or [path for path, *_ in shares]
     evidence = (f"select * from audit.quarantine where run_id = '{run_id}' and file in {sql_list(paths)}"
                 if paths else f"audit.load_log: no {spec.folder} file loaded in run {run_id}")
     return CheckOutcome(passed=not over, observed=observed, evidence=evidence,
                         metadata={"files": len(files), "files_over_limit": len(over), "max_share": max_share,
+                                  "min_rows": min_rows, "files_with_stray_lines": len(stray),
                                   "highest_share": round(worst, 6)})
 
 
@@ -158,7 +171,8 @@ def feed_check_defs(spec: FeedSpec, gates: Gates) -> list[CheckDef]:
     asset_key = dg.AssetKey(["raw", spec.system, spec.name])
 
     def _quarantine_rate(run: CheckRun) -> CheckOutcome:
-        return quarantine_rate(run.con, run.run_id, spec, gates.quarantine_max_share)
+        return quarantine_rate(run.con, run.run_id, spec, gates.quarantine_max_share,
+                               min_rows=gates.quarantine_min_rows)
 
     def _rows_reconcile(run: CheckRun) -> CheckOutcome:
         return rows_reconcile(run.con, run.run_id, spec, run.warehouse.root)
@@ -171,7 +185,9 @@ def feed_check_defs(spec: FeedSpec, gates: Gates) -> list[CheckDef]:
 
     checks = [
         CheckDef(asset_key, "quarantine_rate", f"No file of this run quarantined more than "
-                 f"{gates.quarantine_max_share:.0%} of its rows (CW_QUARANTINE_MAX_SHARE).", _quarantine_rate),
+                 f"{gates.quarantine_max_share:.0%} of its rows (CW_QUARANTINE_MAX_SHARE) and at least "
+                 f"{gates.quarantine_min_rows} rows (CW_QUARANTINE_MIN_ROWS: fewer are stray lines).",
+                 _quarantine_rate),
         CheckDef(asset_key, "rows_reconcile", "Per file of this run: rows read = loaded + quarantined, and the raw "
                  "Parquet file and audit.quarantine hold exactly those rows.", _rows_reconcile),
         CheckDef(asset_key, "files_not_rejected", "No file of this run was rejected (warn: a rejected file is "

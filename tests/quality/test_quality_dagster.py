@@ -57,13 +57,12 @@ def test_a_negative_unit_price_fails_the_blocking_check_and_the_gate(warehouse, 
     result, evaluations, audit, failures = _run(warehouse, raw_file, rows, quarantined=1)
     assert not evaluations["gx_error"].passed
     assert evaluations["gx_error"].severity == dg.AssetCheckSeverity.ERROR
-    assert not evaluations["quarantine_rate"].passed  # 1 of 3 rows quarantined
+    assert evaluations["quarantine_rate"].passed  # 1 of 3 rows quarantined: a stray line, below the 3-row floor
     assert "unit_price" in evaluations["gx_error"].metadata["observed"].value
     assert "evidence" in evaluations["gx_error"].metadata
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert dg.AssetKey(["staging", "stg_erp__order_lines"]) not in materialized  # blocked
-    assert {(f["asset"], f["check_name"]) for f in failures} == {("raw/erp/order_lines", "gx_error"),
-                                                                 ("raw/erp/order_lines", "quarantine_rate")}
+    assert {(f["asset"], f["check_name"]) for f in failures} == {("raw/erp/order_lines", "gx_error")}
 
 
 def test_defs_hold_a_check_per_suite_severity_and_the_reconciliations():
