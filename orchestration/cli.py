@@ -62,6 +62,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--accept-snapshot-shrink", action="store_true", default=None,
                      help="publish a new snapshot although it has fewer rows than CW_SNAPSHOT_MIN_SHARE of the one "
                           "before (a real drop, not a truncated export); recorded in audit.runs")
+    run.add_argument("--accept-held-files", action="store_true", default=None,
+                     help="publish the files held by earlier runs that failed a blocking check of their rows (a "
+                          "quarantine share, a GX expectation) as they are; recorded in audit.runs")
     run.add_argument("--wait", type=float, dest="lock_wait_seconds", metavar="SECONDS",
                      help="wait up to this long for another run to finish (default: CW_LOCK_WAIT_SECONDS or 0)")
 
@@ -121,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             settings = Settings.from_env().override(
                 landing_dir=args.landing, warehouse_dir=args.warehouse, as_of=args.as_of, as_of_to=args.as_of_to,
                 rebuild=args.rebuild, accept_snapshot_shrink=args.accept_snapshot_shrink,
-                lock_wait_seconds=args.lock_wait_seconds)
+                accept_held_files=args.accept_held_files, lock_wait_seconds=args.lock_wait_seconds)
             return run_pipeline(settings)
         if args.command == "explain":
             from orchestration.explain import explain_customer

@@ -32,6 +32,7 @@ def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableReso
         "landing": landing,
         "run_control": RunControlResource(warehouse=warehouse, landing=landing, rebuild=settings.rebuild,
                                           accept_snapshot_shrink=settings.accept_snapshot_shrink,
+                                          accept_held_files=settings.accept_held_files,
                                           settle_seconds=settings.settle_seconds,
                                           lock_wait_seconds=settings.lock_wait_seconds),
         # the secret is bound by name: the launchpad shows CW_ALERT_WEBHOOK, never the URL

@@ -26,9 +26,10 @@ def build_nightly_job(partitions_def: dg.PartitionsDefinition) -> dg.UnresolvedA
 
 
 def run_control_config(*, rebuild: bool = False, accept_snapshot_shrink: bool = False,
-                       settle_seconds: float | None = None) -> dict:
+                       accept_held_files: bool = False, settle_seconds: float | None = None) -> dict:
     """Run config of the run-control resource (what a run may be asked for; recorded with the run)."""
-    config: dict = {"rebuild": rebuild, "accept_snapshot_shrink": accept_snapshot_shrink}
+    config: dict = {"rebuild": rebuild, "accept_snapshot_shrink": accept_snapshot_shrink,
+                    "accept_held_files": accept_held_files}
     if settle_seconds is not None:
         config["settle_seconds"] = settle_seconds
     return {"resources": {"run_control": {"config": config}}}

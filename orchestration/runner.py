@@ -116,7 +116,7 @@ def _run_one(settings: Settings, defs: dg.Definitions, job: dg.JobDefinition, in
     plan, recovered = start_run(resources["warehouse"], resources["landing"], run_id=run_id, trigger="cli",
                                 as_of=as_of, settle_seconds=settings.settle_seconds or 0.0,
                                 rebuild=settings.rebuild, accept_snapshot_shrink=settings.accept_snapshot_shrink,
-                                instance=instance)
+                                accept_held_files=settings.accept_held_files, instance=instance)
     for line in recovered.lines():
         print(f"recovery: {line}")
     selection = [dg.AssetKey(list(PUBLISH_ASSET_PATH))] if plan.mode == "skip" else None

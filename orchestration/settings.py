@@ -101,6 +101,7 @@ class Settings:
     alert_webhook: str | None = None
     rebuild: bool = False  # rebuild the marts even when the run's inputs equal the published run's
     accept_snapshot_shrink: bool = False  # one run: publish a snapshot that shrank below the gate
+    accept_held_files: bool = False  # one run: publish the files earlier runs held (failed checks) as they are
     settle_seconds: float | None = None  # None: 60 s for schedule and sensor runs, 0 for manual runs
     lock_wait_seconds: float | None = None  # None: 0 for the CLI, 30 min for runs launched by Dagster
     first_as_of: date = date(2015, 1, 1)  # the first daily partition

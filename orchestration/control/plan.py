@@ -85,6 +85,9 @@ class RunPlan:
     #: An incremental run: the run whose successful dbt build it builds on. Its tests passed, so this run's
     #: gate tests need only look at rows written since (dbt_project/macros/testing/verified_scope.sql).
     verified_build: str | None = None
+    #: `run --accept-held-files`: the files held by earlier runs that failed their checks are published as they
+    #: are; this run checks only its own (quality/batches.loads_in_scope).
+    accept_held_files: bool = False
 
     @property
     def builds_marts(self) -> bool:
@@ -92,7 +95,9 @@ class RunPlan:
 
     @property
     def gate_overrides(self) -> str | None:
-        return "accept_snapshot_shrink" if self.accept_snapshot_shrink else None
+        overrides = [name for name, on in (("accept_snapshot_shrink", self.accept_snapshot_shrink),
+                                           ("accept_held_files", self.accept_held_files)) if on]
+        return ",".join(overrides) or None
 
     def describe(self) -> str:
         d = self.as_of.isoformat() if self.as_of else "none"
@@ -120,13 +125,14 @@ def recorded_plan(con: duckdb.DuckDBPyConnection, run_id: str, serving_path: Pat
                    code_fingerprint=values["code_fingerprint"], dbt_fingerprint=values["dbt_fingerprint"] or "",
                    inputs_fingerprint=values["inputs_fingerprint"], raw_files=values["raw_files"],
                    mode=values["mode"], mode_reason=reason, serving=read_publication(serving_path),
-                   verified_build=last[0] if last else None)
+                   verified_build=last[0] if last else None,
+                   accept_held_files="accept_held_files" in ((overrides or [None])[0] or ""))
 
 
 def make_plan(con: duckdb.DuckDBPyConnection, *, run_id: str, trigger: Trigger, as_of: date | None,
               landing_root: Path, serving_path: Path, settle_seconds: float, rebuild: bool = False,
-              accept_snapshot_shrink: bool = False, code: str | None = None, dbt_code: str | None = None,
-              now_ns: int | None = None) -> RunPlan:
+              accept_snapshot_shrink: bool = False, accept_held_files: bool = False, code: str | None = None,
+              dbt_code: str | None = None, now_ns: int | None = None) -> RunPlan:
     """The plan of this run (`con`: the working warehouse, audit schema present)."""
     files = [f for spec in FEEDS.values() for f in list_feed(spec, landing_root, settle_seconds, now_ns).files]
     landing = landing_fingerprint(files)
@@ -137,7 +143,8 @@ def make_plan(con: duckdb.DuckDBPyConnection, *, run_id: str, trigger: Trigger, 
     serving = read_publication(serving_path)
     mode, reason, verified = _mode(con, run_id, as_of, fingerprint, dbt_code, serving, rebuild)
     return RunPlan(run_id, trigger, as_of, settle_seconds, rebuild, accept_snapshot_shrink, len(files), landing, code,
-                   dbt_code, fingerprint, raw_files, mode, reason, serving, code_version(code), verified)
+                   dbt_code, fingerprint, raw_files, mode, reason, serving, code_version(code), verified,
+                   accept_held_files)
 
 
 def _mode(con: duckdb.DuckDBPyConnection, run_id: str, as_of: date | None, fingerprint: str, dbt_code: str,

@@ -42,6 +42,7 @@ class RunControlResource(dg.ConfigurableResource):
     landing: LandingResource
     rebuild: bool = False
     accept_snapshot_shrink: bool = False
+    accept_held_files: bool = False
     settle_seconds: float | None = None  # None: by trigger (60 s for the schedule and sensors, else 0)
     lock_wait_seconds: float | None = None  # None: by trigger (0 for the CLI, 30 min for the others)
 
@@ -61,7 +62,8 @@ class RunControlResource(dg.ConfigurableResource):
             plan, recovered = start_run(
                 self.warehouse, self.landing, run_id=run_id, trigger=trigger, as_of=as_of,
                 settle_seconds=settle_seconds_for(trigger, self.settle_seconds), rebuild=self.rebuild,
-                accept_snapshot_shrink=self.accept_snapshot_shrink, instance=context.instance,
+                accept_snapshot_shrink=self.accept_snapshot_shrink, accept_held_files=self.accept_held_files,
+                instance=context.instance,
                 started_at=_started_at(context, run_id))
             if plan.as_of != as_of:
                 raise dg.Failure(f"the plan recorded for run {run_id} is for as-of {plan.as_of}, the run's partition "

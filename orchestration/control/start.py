@@ -24,7 +24,8 @@ BUSY_PATIENCE_SECONDS = 20.0
 
 def start_run(warehouse: WarehouseResource, landing: LandingResource, *, run_id: str, trigger: Trigger,
               as_of: date | None, settle_seconds: float, rebuild: bool, accept_snapshot_shrink: bool,
-              instance: dg.DagsterInstance | None, started_at: datetime | None = None) -> tuple[RunPlan, Recovery]:
+              instance: dg.DagsterInstance | None, started_at: datetime | None = None,
+              accept_held_files: bool = False) -> tuple[RunPlan, Recovery]:
     """The run's plan, recorded (or read back when it was recorded before the run was launched), and
     what recovery did. The caller holds the warehouse lock."""
     warehouse.ensure_private()
@@ -36,7 +37,7 @@ def start_run(warehouse: WarehouseResource, landing: LandingResource, *, run_id:
                             instance=instance)
         plan = make_plan(con, run_id=run_id, trigger=trigger, as_of=as_of, landing_root=landing.root,
                          serving_path=warehouse.serving_path, settle_seconds=settle_seconds, rebuild=rebuild,
-                         accept_snapshot_shrink=accept_snapshot_shrink)
+                         accept_snapshot_shrink=accept_snapshot_shrink, accept_held_files=accept_held_files)
         audit.record_plan(con, run_id=run_id, inputs_fingerprint=plan.inputs_fingerprint, as_of=plan.as_of,
                           raw_files=plan.raw_files, code_fingerprint=plan.code_fingerprint,
                           dbt_fingerprint=plan.dbt_fingerprint, trigger=trigger, mode=plan.mode,

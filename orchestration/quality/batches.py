@@ -28,13 +28,27 @@ def resolve_raw_path(warehouse_root: Path, raw_path: str) -> str:
     return parquet_files(path if path.is_absolute() else Path(warehouse_root).resolve() / path)
 
 
-def run_raw_files(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, warehouse_root: Path) -> list[str]:
-    """Raw-zone Parquet files of `spec` loaded by this run (absolute paths, in load order)."""
+def loads_in_scope(*, held: bool = True) -> str:
+    """The `audit.load_log` rows a run's checks vouch for, as a condition with one `?` (the run id): the run's
+    own loads and, with `held`, those of every run since the last published one. A run that failed a blocking
+    check published nothing, but its files stay loaded: the next run checks them again rather than publish
+    them unchecked, and they hold publishing until they pass or an operator accepts them
+    (`run --accept-held-files`: `held` False). By induction every published file passed in a published run."""
+    if not held:
+        return "run_id = ?"
+    return ("(run_id = ? or run_id not in (select run_id from audit.run_inputs where recorded_at <= ("
+            "select max(i.recorded_at) from audit.run_inputs as i join audit.runs as r on r.run_id = i.run_id "
+            "where r.published)))")
+
+
+def run_raw_files(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, warehouse_root: Path,
+                  *, held: bool = True) -> list[str]:
+    """Raw-zone Parquet files of `spec` in the run's scope (`loads_in_scope`; absolute paths, in load order)."""
     rows = con.execute(
-        """
+        f"""
         select raw_path
         from audit.load_log
-        where run_id = ? and status = 'loaded' and raw_path is not null and feed = ?
+        where {loads_in_scope(held=held)} and status = 'loaded' and raw_path is not null and feed = ?
         order by export_date, path
         """,
         [run_id, spec.name],
@@ -88,7 +102,7 @@ def iter_raw_rows(files: list[str], spec: FeedSpec, sample_rows: int | None = No
 class MartBatch:
     """How to select a mart's rows to validate.
 
-    `lineage_column` set: only rows whose lineage names a file loaded by this run (big facts);
+    `lineage_column` set: only rows whose lineage names a file in the run's scope (`loads_in_scope`: big facts);
     unset: the whole table (or the rows matching `where`). `extra_columns` are SQL expressions over
     the table (alias `t`) and its joins, added for expectations that need a derived value (e.g. referential coverage).
     """
@@ -99,7 +113,7 @@ class MartBatch:
     extra_columns: tuple[str, ...] = ()
     where: str = ""
 
-    def query(self, sample_rows: int | None = None) -> str:
+    def query(self, sample_rows: int | None = None, *, held: bool = True) -> str:
         """The batch query; `?` is the run id when `lineage_column` is set."""
         extra = "".join(f", {e}" for e in self.extra_columns)
         where = f" where {self.where}" if self.where else ""
@@ -107,15 +121,15 @@ class MartBatch:
             where = (
                 f" where t.{self.lineage_column} in ("
                 " select unnest([path, raw_path, sha256]) from audit.load_log"
-                " where run_id = ? and status = 'loaded')"
+                f" where {loads_in_scope(held=held)} and status = 'loaded')"
             )
         query = f"select t.*{extra} from {self.table} as t {self.joins}{where}"
         return f"select * from ({query}){sample_clause(sample_rows)}" if sample_rows else query
 
     def iter_rows(self, con: duckdb.DuckDBPyConnection, run_id: str,
-                  sample_rows: int | None = None) -> Iterator[pd.DataFrame]:
+                  sample_rows: int | None = None, *, held: bool = True) -> Iterator[pd.DataFrame]:
         params = [run_id] if self.lineage_column else []
-        yield from iter_frames(con.execute(self.query(sample_rows), params))
+        yield from iter_frames(con.execute(self.query(sample_rows, held=held), params))
 
-    def evidence(self, run_id: str, sample_rows: int | None = None) -> str:
-        return self.query(sample_rows).replace("?", f"'{run_id}'")
+    def evidence(self, run_id: str, sample_rows: int | None = None, *, held: bool = True) -> str:
+        return self.query(sample_rows, held=held).replace("?", f"'{run_id}'")

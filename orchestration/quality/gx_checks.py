@@ -71,8 +71,9 @@ WARN_SAMPLE_ROWS = 500_000
 
 
 def run_suite(warehouse: WarehouseResource, run_id: str, asset_key: dg.AssetKey, suite_file: Path,
-              severity: Severity, con: duckdb.DuckDBPyConnection | None = None) -> CheckOutcome:
-    """Validate this run's rows of the asset with the suite's expectations of one severity.
+              severity: Severity, con: duckdb.DuckDBPyConnection | None = None, *, held: bool = True) -> CheckOutcome:
+    """Validate this run's rows of the asset with the suite's expectations of one severity: those of the files
+    in its scope (batches.loads_in_scope: `held` False leaves out the held files of earlier runs).
 
     A batch of more than `SQL_PUSHDOWN_MIN_ROWS` rows (counted from Parquet footers or a `count(*)`)
     is validated whole by SQL in DuckDB (`sql_suite`) when every expectation translates exactly; other
@@ -88,9 +89,9 @@ def run_suite(warehouse: WarehouseResource, run_id: str, asset_key: dg.AssetKey,
     spec = raw_spec(asset_key)
     if spec is not None:
         with warehouse_connection() as audit:
-            files = run_raw_files(audit, run_id, spec, warehouse.root)
+            files = run_raw_files(audit, run_id, spec, warehouse.root, held=held)
         if not files:  # validate only what is new: no file, no rows, nothing for GX to look at
-            return CheckOutcome(passed=True, observed="no new rows: no file of this feed was loaded in this run",
+            return CheckOutcome(passed=True, observed="no new rows: no file of this feed to check in this run",
                                 evidence=f"audit.load_log: no {spec.folder} file loaded in run {run_id}",
                                 metadata={"rows_validated": 0, "expectations_evaluated": 0,
                                           "expectations_failed": 0, "failed_expectations": []})
@@ -110,13 +111,16 @@ def run_suite(warehouse: WarehouseResource, run_id: str, asset_key: dg.AssetKey,
     else:
         batch = mart_batch(asset_key)
         params = [run_id] if batch.lineage_column else []
-        query, count, connect = batch.query, f"select count(*) from ({batch.query()}) as t", warehouse_connection
+        count, connect = f"select count(*) from ({batch.query(held=held)}) as t", warehouse_connection
+
+        def query(sample=None):
+            return batch.query(sample, held=held)
 
         def evidence(sample=None):
-            return batch.evidence(run_id, sample)
+            return batch.evidence(run_id, sample, held=held)
 
         def frames(con, sample):
-            return batch.iter_rows(con, run_id, sample)
+            return batch.iter_rows(con, run_id, sample, held=held)
     with connect() as batch_con:
         rows = batch_con.execute(count, params).fetchone()[0]
         if rows > SQL_PUSHDOWN_MIN_ROWS:
@@ -130,10 +134,12 @@ def run_suite(warehouse: WarehouseResource, run_id: str, asset_key: dg.AssetKey,
 
 
 def _gx_check(asset_key: dg.AssetKey, suite_file: Path, severity: Severity, n: int) -> CheckDef:
-    scope = "this run's new rows" if raw_spec(asset_key) or mart_batch(asset_key).lineage_column else "the table"
+    scope = ("the rows of this run's files and of files held by earlier runs"
+             if raw_spec(asset_key) or mart_batch(asset_key).lineage_column else "the table")
 
     def body(run: CheckRun) -> CheckOutcome:
-        return run_suite(run.warehouse, run.run_id, asset_key, suite_file, severity, con=run.con)
+        return run_suite(run.warehouse, run.run_id, asset_key, suite_file, severity, con=run.con,
+                         held=not run.plan.accept_held_files)
 
     return CheckDef(asset_key, check_name(severity), f"GX suite {suite_file.name}: {n} {severity} expectation(s) "
                     f"on {scope}.", body, severity=severity, metadata={"suite": suite_file.name, "severity": severity})

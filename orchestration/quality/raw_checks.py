@@ -1,9 +1,10 @@
-"""Per-feed checks from the audit trail of ingestion:
+"""Per-feed checks from the audit trail of ingestion, over the files of the run's scope (this run's and those held
+by earlier runs that did not publish: batches.loads_in_scope):
 
-- `quarantine_rate` (error): no file loaded in this run quarantined more than the gate's
+- `quarantine_rate` (error): no file quarantined more than the gate's
   `quarantine_max_share` of its rows and at least its `quarantine_min_rows` rows (a broken export, not a stray
   line or two of a small file);
-- `rows_reconcile` (error): per file of this run, rows_read = rows_loaded + rows_quarantined, the
+- `rows_reconcile` (error): per file, rows_read = rows_loaded + rows_quarantined, the
   Parquet file holds rows_loaded rows and `audit.quarantine` holds rows_quarantined rows ("nothing lost");
 - `files_not_rejected` (warn): no file of this run was rejected (a rejected file never fails a run —
   its bytes are reported and kept — but it is never silent either);
@@ -21,7 +22,7 @@ import duckdb
 
 from orchestration import audit
 from orchestration.feeds import FEEDS, FeedSpec
-from orchestration.quality.batches import resolve_raw_path, sql_list
+from orchestration.quality.batches import loads_in_scope, resolve_raw_path, sql_list
 from orchestration.quality.check_steps import CheckDef, CheckRun
 from orchestration.quality.results import CheckOutcome
 from orchestration.settings import Gates
@@ -29,41 +30,52 @@ from orchestration.settings import Gates
 FILE_SAMPLE = 5
 
 
-def _files_of_run(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec) -> list[tuple]:
+def _files_of_run(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, held: bool) -> list[tuple]:
+    """The loaded files of the run's scope (batches.loads_in_scope), with the run that loaded each."""
     return con.execute(
-        """
-        select path, sha256, raw_path, coalesce(rows_read, 0), coalesce(rows_loaded, 0), coalesce(rows_quarantined, 0)
+        f"""
+        select path, sha256, raw_path, coalesce(rows_read, 0), coalesce(rows_loaded, 0), coalesce(rows_quarantined, 0),
+            run_id
         from audit.load_log
-        where run_id = ? and status = 'loaded' and feed = ?
+        where {loads_in_scope(held=held)} and status = 'loaded' and feed = ?
         order by export_date, path
         """,
         [run_id, spec.name],
     ).fetchall()
 
 
+def _held_note(run_id: str, files: list[tuple]) -> str:
+    held = sorted({f[0] for f in files if f[6] != run_id})
+    return (f"; {len(held)} file(s) held from earlier runs that did not publish: {', '.join(held[:FILE_SAMPLE])} "
+            "(a file that fails holds publishing until it passes; `run --accept-held-files` publishes its loaded rows "
+            "as they are)" if held else "")
+
+
 def quarantine_rate(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, max_share: float,
-                    *, min_rows: int) -> CheckOutcome:
+                    *, min_rows: int, held: bool = True) -> CheckOutcome:
     """A file fails when it quarantined more than `max_share` of its rows and at least `min_rows` rows: one or
     two bad lines in a small file (a day's 14 engagements) are stray lines, quarantined and reported, not a
     broken export; an export that breaks, breaks many rows."""
-    files = _files_of_run(con, run_id, spec)
+    files = _files_of_run(con, run_id, spec, held)
     shares = [(path, quarantined, read, quarantined / read if read else 0.0)
-              for path, _, _, read, _, quarantined in files]
+              for path, _, _, read, _, quarantined, _ in files]
     above = [(path, quarantined, read, share) for path, quarantined, read, share in shares if share > max_share]
     over = [(path, share) for path, quarantined, _, share in above if quarantined >= min_rows]
     stray = [(path, quarantined, read) for path, quarantined, read, _ in above if quarantined < min_rows]
     worst = max((share for *_, share in shares), default=0.0)
     if over:
         listed = ", ".join(f"{path} ({share:.1%})" for path, share in over[:FILE_SAMPLE])
-        observed = f"{len(over)} of {len(files)} file(s) quarantined more than {max_share:.1%}: {listed}"
+        observed = (f"{len(over)} of {len(files)} file(s) quarantined more than {max_share:.1%} of their rows "
+                    f"(and at least {min_rows}): {listed}")
     else:
         observed = f"{len(files)} file(s), highest quarantined share {worst:.2%} (limit {max_share:.1%})"
     if stray:
         listed = ", ".join(f"{path} ({quarantined} of {read} rows)" for path, quarantined, read in stray[:FILE_SAMPLE])
         observed += (f"; {len(stray)} file(s) above the share with fewer than {min_rows} quarantined rows "
                      f"(stray lines, not counted): {listed}")
+    observed += _held_note(run_id, files)
     paths = [path for path, _ in over] or [path for path, *_ in shares]
-    evidence = (f"select * from audit.quarantine where run_id = '{run_id}' and file in {sql_list(paths)}"
+    evidence = (f"select * from audit.quarantine where file in {sql_list(paths)}"
                 if paths else f"audit.load_log: no {spec.folder} file loaded in run {run_id}")
     return CheckOutcome(passed=not over, observed=observed, evidence=evidence,
                         metadata={"files": len(files), "files_over_limit": len(over), "max_share": max_share,
@@ -71,16 +83,17 @@ def quarantine_rate(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec,
                                   "highest_share": round(worst, 6)})
 
 
-def _quarantine_counts(con: duckdb.DuckDBPyConnection, run_id: str, files: list[tuple]) -> dict[str, int]:
+def _quarantine_counts(con: duckdb.DuckDBPyConnection, files: list[tuple]) -> dict[str, int]:
     rows = con.execute(
         """
         select log.path, count(q.reason)
-        from (select unnest(?::varchar[]) as path, unnest(?::varchar[]) as sha256) as log
+        from (select unnest(?::varchar[]) as path, unnest(?::varchar[]) as sha256,
+                     unnest(?::varchar[]) as run_id) as log
         left join audit.quarantine as q
-            on q.run_id = ? and (q.file_sha256 = log.sha256 or (q.file_sha256 is null and q.file = log.path))
+            on q.run_id = log.run_id and (q.file_sha256 = log.sha256 or (q.file_sha256 is null and q.file = log.path))
         group by log.path
         """,
-        [[f[0] for f in files], [f[1] for f in files], run_id],
+        [[f[0] for f in files], [f[1] for f in files], [f[6] for f in files]],
     ).fetchall()
     return dict(rows)
 
@@ -94,12 +107,13 @@ def _parquet_rows(con: duckdb.DuckDBPyConnection, raw_paths: list[str]) -> dict[
     return counts
 
 
-def rows_reconcile(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, warehouse_root: Path) -> CheckOutcome:
-    files = _files_of_run(con, run_id, spec)
-    quarantined = _quarantine_counts(con, run_id, files) if files else {}
+def rows_reconcile(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, warehouse_root: Path,
+                   *, held: bool = True) -> CheckOutcome:
+    files = _files_of_run(con, run_id, spec, held)
+    quarantined = _quarantine_counts(con, files) if files else {}
     parquet = _parquet_rows(con, [resolve_raw_path(warehouse_root, f[2]) for f in files if f[2]])
     problems = []
-    for path, _, stored_raw_path, read, loaded, n_quarantined in files:
+    for path, _, stored_raw_path, read, loaded, n_quarantined, _ in files:
         raw_path = resolve_raw_path(warehouse_root, stored_raw_path) if stored_raw_path else None
         if read != loaded + n_quarantined:
             problems.append(f"{path}: read {read} != loaded {loaded} + quarantined {n_quarantined}")
@@ -109,8 +123,8 @@ def rows_reconcile(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, 
             problems.append(f"{path}: {parquet.get(raw_path, 0)} rows in {raw_path}, load_log says {loaded}")
     observed = ("; ".join(problems[:FILE_SAMPLE]) if problems else
                 f"{len(files)} file(s): rows read = loaded + quarantined, Parquet and quarantine counts agree")
-    evidence = (f"select * from audit.load_log where run_id = '{run_id}' and status = 'loaded' "
-                f"and feed = '{spec.name}'")
+    evidence = (f"select * from audit.load_log where {loads_in_scope(held=held).replace('?', repr(run_id))} "
+                f"and status = 'loaded' and feed = '{spec.name}'")
     return CheckOutcome(passed=not problems, observed=observed, evidence=evidence,
                         metadata={"files": len(files), "problems": len(problems),
                                   "rows_read": sum(f[3] for f in files), "rows_loaded": sum(f[4] for f in files),
@@ -172,10 +186,10 @@ def feed_check_defs(spec: FeedSpec, gates: Gates) -> list[CheckDef]:
 
     def _quarantine_rate(run: CheckRun) -> CheckOutcome:
         return quarantine_rate(run.con, run.run_id, spec, gates.quarantine_max_share,
-                               min_rows=gates.quarantine_min_rows)
+                               min_rows=gates.quarantine_min_rows, held=not run.plan.accept_held_files)
 
     def _rows_reconcile(run: CheckRun) -> CheckOutcome:
-        return rows_reconcile(run.con, run.run_id, spec, run.warehouse.root)
+        return rows_reconcile(run.con, run.run_id, spec, run.warehouse.root, held=not run.plan.accept_held_files)
 
     def _files_not_rejected(run: CheckRun) -> CheckOutcome:
         return files_not_rejected(run.con, run.run_id, spec)

@@ -206,7 +206,8 @@ def _set_field(header: list[str], lines: list[str], column: str, value, every: i
 
 
 def test_error_check_blocks_publish_and_leaves_serving_untouched(demo_landing, published_copy, tmp_path):
-    """Order lines with a negative unit price: the run fails, names the check, publishes nothing."""
+    """Order lines with a negative unit price: the run fails, names the check, publishes nothing; so does the
+    next run, until `--accept-held-files` publishes the file as it is."""
     landing = tmp_path / "landing"
     _deliver_spoiled_order_lines(demo_landing, landing, lambda header, lines: _set_field(
         header, lines, "unit_price", lambda v: "-" + v.lstrip("-"), every=len(lines)))
@@ -220,6 +221,18 @@ def test_error_check_blocks_publish_and_leaves_serving_untouched(demo_landing, p
     with duckdb.connect(str(published_copy / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("select status, published from audit.runs order by started_at desc limit 1"
                            ).fetchone() == ("failed", False)
+    # the file stays loaded: the next run checks it again (held) instead of publishing it unchecked ...
+    again = run_cli("run", "--landing", str(landing), "--warehouse", str(published_copy))
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert "unit_price" in again.stderr and serving.read_bytes() == before
+    # ... until an operator accepts it as it is
+    accepted = run_cli("run", "--landing", str(landing), "--warehouse", str(published_copy), "--accept-held-files")
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    with duckdb.connect(str(serving), read_only=True) as con:
+        assert con.execute("select count(*) from marts.fct_order_lines where unit_price < 0").fetchone()[0] >= 1
+    with duckdb.connect(str(published_copy / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select gate_overrides, published from audit.runs order by started_at desc limit 1"
+                           ).fetchone() == ("accept_held_files", True)
 
 
 def test_a_broken_export_over_the_quarantine_share_fails_the_run(demo_landing, published_copy, tmp_path):
@@ -232,6 +245,10 @@ def test_a_broken_export_over_the_quarantine_share_fails_the_run(demo_landing, p
     result = run_cli("run", "--landing", str(landing), "--warehouse", str(published_copy))
     assert result.returncode == 1, result.stdout + result.stderr
     assert "quarantine_rate" in result.stderr
+    assert serving.read_bytes() == before
+    again = run_cli("run", "--landing", str(landing), "--warehouse", str(published_copy))  # nothing new: still held
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert "quarantine_rate" in again.stderr and "held from earlier runs" in again.stderr
     assert serving.read_bytes() == before
 
 

@@ -63,6 +63,21 @@ def write_raw_file(warehouse: WarehouseResource, spec: FeedSpec, rows: list[dict
     return raw_path
 
 
+def record_run(warehouse: WarehouseResource, run_id: str, *, published: bool, recorded_at: datetime) -> None:
+    """A run in audit.run_inputs and audit.runs (published or failed): what the checks' scope is ordered by."""
+    with warehouse.connect() as wh:
+        wh.execute("insert into audit.run_inputs (run_id, inputs_fingerprint, raw_files, code_fingerprint, "
+                   "recorded_at) values (?, 'f', 0, 'c', ?)", [run_id, recorded_at])
+        wh.execute("insert into audit.runs (run_id, started_at, status, published) values (?, ?, ?, ?)",
+                   [run_id, recorded_at, "success" if published else "failed", published])
+
+
+@pytest.fixture
+def recorded_run():
+    """`record_run`."""
+    return record_run
+
+
 @pytest.fixture
 def raw_file():
     """`write_raw_file` (tests import helpers through fixtures, not from conftest)."""

@@ -1,6 +1,9 @@
-"""The GX error check of a raw feed validates only this run's new rows and fails on bad values."""
+"""The GX error check of a raw feed validates the rows of this run's files (and of files held by earlier runs that
+did not publish) and fails on bad values."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import dagster as dg
 
@@ -30,11 +33,23 @@ def test_a_negative_unit_price_fails_the_error_suite_and_says_where(warehouse, r
     assert "read_parquet" in outcome.evidence and "unit_price" in outcome.observed
 
 
-def test_only_rows_of_this_run_are_validated(warehouse, raw_file, line, order_lines_spec):
-    raw_file(warehouse, order_lines_spec, [line(unit_price="-1")], run_id="old", name="order_lines_20250101.csv")
+def test_only_rows_of_this_run_and_of_held_files_are_validated(warehouse, raw_file, line, order_lines_spec,
+                                                               recorded_run):
+    """A file a published run loaded passed then: not validated again. A file of a run that failed after it was
+    not published: validated again (held) until it passes, or until a run accepts it (`held` False)."""
+    recorded_run(warehouse, "published", published=True, recorded_at=datetime(2025, 7, 1))
+    recorded_run(warehouse, "failed", published=False, recorded_at=datetime(2025, 7, 2))
+    recorded_run(warehouse, "new", published=False, recorded_at=datetime(2025, 7, 3))
+    raw_file(warehouse, order_lines_spec, [line(unit_price="-1")], run_id="published", name="order_lines_20250101.csv")
     raw_file(warehouse, order_lines_spec, [line("SO9", "1")], run_id="new")
     outcome = run_suite(warehouse, "new", KEY, SUITE, "error")
     assert outcome.passed and outcome.metadata["rows_validated"] == 1
+    raw_file(warehouse, order_lines_spec, [line("SO8", "1", unit_price="-2")], run_id="failed",
+             name="order_lines_20250102.csv")
+    held = run_suite(warehouse, "new", KEY, SUITE, "error")
+    assert not held.passed and held.metadata["rows_validated"] == 2
+    accepted = run_suite(warehouse, "new", KEY, SUITE, "error", held=False)
+    assert accepted.passed and accepted.metadata["rows_validated"] == 1
 
 
 def test_discount_rate_of_one_and_an_order_after_the_export_date_fail(warehouse, raw_file, line, order_lines_spec):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from orchestration.quality.raw_checks import quarantine_rate, rows_reconcile
@@ -34,12 +36,24 @@ def test_a_stray_line_of_a_small_file_does_not_fail_the_gate(warehouse, raw_file
         assert f"({quarantined} of {read} rows)" in outcome.observed and "stray lines" in outcome.observed
 
 
-def test_quarantine_rate_looks_at_this_run_only(warehouse, raw_file, line, order_lines_spec):
+def test_quarantine_rate_looks_at_this_runs_files_and_those_held_since_the_last_publication(
+        warehouse, raw_file, line, order_lines_spec, recorded_run):
+    recorded_run(warehouse, "old", published=True, recorded_at=datetime(2025, 7, 1))
+    recorded_run(warehouse, "r1", published=False, recorded_at=datetime(2025, 7, 2))
+    recorded_run(warehouse, "r2", published=False, recorded_at=datetime(2025, 7, 3))
     raw_file(warehouse, order_lines_spec, [line()], run_id="old", rows_quarantined=9, name="order_lines_20250101.csv")
     raw_file(warehouse, order_lines_spec, [line()] * 20, run_id="r1")
     with warehouse.connect() as con:
         assert quarantine_rate(con, "r1", order_lines_spec, max_share=0.05, min_rows=3).passed
         assert not quarantine_rate(con, "old", order_lines_spec, max_share=0.05, min_rows=3).passed
+    # r1 failed (another check) and published nothing: its broken file holds r2 too, unless r2 accepts it
+    raw_file(warehouse, order_lines_spec, [line()] * 20, run_id="r1", rows_quarantined=5,
+             name="order_lines_20250102.csv")
+    with warehouse.connect() as con:
+        held = quarantine_rate(con, "r2", order_lines_spec, max_share=0.05, min_rows=3)
+        assert not held.passed and "held from earlier runs" in held.observed and "--accept-held-files" in held.observed
+        assert quarantine_rate(con, "r2", order_lines_spec, max_share=0.05, min_rows=3, held=False).passed
+        assert rows_reconcile(con, "r2", order_lines_spec, warehouse.root).passed  # counts the held files' own rows
 
 
 def test_rows_reconcile_passes_when_counts_agree(warehouse, raw_file, line, order_lines_spec):
