@@ -28,17 +28,22 @@ def resolve_raw_path(warehouse_root: Path, raw_path: str) -> str:
     return parquet_files(path if path.is_absolute() else Path(warehouse_root).resolve() / path)
 
 
-def loads_in_scope(*, held: bool = True) -> str:
-    """The `audit.load_log` rows a run's checks vouch for, as a condition with one `?` (the run id): the run's
-    own loads and, with `held`, those of every run since the last published one. A run that failed a blocking
-    check published nothing, but its files stay loaded: the next run checks them again rather than publish
-    them unchecked, and they hold publishing until they pass or an operator accepts them
-    (`run --accept-held-files`: `held` False). By induction every published file passed in a published run."""
+def loads_in_scope(*, held: bool = True, snapshot: bool = False) -> str:
+    """The `audit.load_log` rows (table not aliased) a run's checks vouch for, as a condition with one `?` (the
+    run id): the run's own loads and, with `held`, those of every run since the last published one. A run that
+    failed a blocking check published nothing, but its files stay loaded: the next run checks them again rather
+    than publish them unchecked, and they hold publishing until they pass or an operator accepts them
+    (`run --accept-held-files`: `held` False). By induction every published file passed in a published run.
+    A held file of a snapshot feed (`snapshot`) only while it is the feed's current snapshot (ranked as dbt's
+    `snapshot_current_file`): a newer or re-sent snapshot replaces it in the marts, so it no longer holds them."""
     if not held:
         return "run_id = ?"
-    return ("(run_id = ? or run_id not in (select run_id from audit.run_inputs where recorded_at <= ("
+    current = (" and sha256 = (select c.sha256 from audit.load_log as c where c.feed = load_log.feed and "
+               "c.status = 'loaded' and c.export_date is not null "
+               "order by c.export_date desc, c.path desc, c.loaded_at desc, c.sha256 desc limit 1)") if snapshot else ""
+    return ("(run_id = ? or (run_id not in (select run_id from audit.run_inputs where recorded_at <= ("
             "select max(i.recorded_at) from audit.run_inputs as i join audit.runs as r on r.run_id = i.run_id "
-            "where r.published)))")
+            f"where r.published)){current}))")
 
 
 def run_raw_files(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, warehouse_root: Path,
@@ -48,7 +53,8 @@ def run_raw_files(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, w
         f"""
         select raw_path
         from audit.load_log
-        where {loads_in_scope(held=held)} and status = 'loaded' and raw_path is not null and feed = ?
+        where {loads_in_scope(held=held, snapshot=spec.kind == "snapshot")} and status = 'loaded'
+            and raw_path is not null and feed = ?
         order by export_date, path
         """,
         [run_id, spec.name],

@@ -37,7 +37,7 @@ def _files_of_run(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, h
         select path, sha256, raw_path, coalesce(rows_read, 0), coalesce(rows_loaded, 0), coalesce(rows_quarantined, 0),
             run_id
         from audit.load_log
-        where {loads_in_scope(held=held)} and status = 'loaded' and feed = ?
+        where {loads_in_scope(held=held, snapshot=spec.kind == "snapshot")} and status = 'loaded' and feed = ?
         order by export_date, path
         """,
         [run_id, spec.name],
@@ -123,7 +123,8 @@ def rows_reconcile(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, 
             problems.append(f"{path}: {parquet.get(raw_path, 0)} rows in {raw_path}, load_log says {loaded}")
     observed = ("; ".join(problems[:FILE_SAMPLE]) if problems else
                 f"{len(files)} file(s): rows read = loaded + quarantined, Parquet and quarantine counts agree")
-    evidence = (f"select * from audit.load_log where {loads_in_scope(held=held).replace('?', repr(run_id))} "
+    scope = loads_in_scope(held=held, snapshot=spec.kind == "snapshot").replace("?", repr(run_id))
+    evidence = (f"select * from audit.load_log where {scope} "
                 f"and status = 'loaded' and feed = '{spec.name}'")
     return CheckOutcome(passed=not problems, observed=observed, evidence=evidence,
                         metadata={"files": len(files), "problems": len(problems),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
+from orchestration.feeds import ACCOUNTS
 from orchestration.quality.raw_checks import quarantine_rate, rows_reconcile
 
 
@@ -78,3 +79,17 @@ def test_rows_reconcile_catches_a_parquet_file_short_of_its_logged_rows(warehous
         con.execute("update audit.load_log set rows_read = 2, rows_loaded = 2")
         outcome = rows_reconcile(con, "r1", order_lines_spec, warehouse.root)
     assert not outcome.passed and "1 rows in" in outcome.observed
+
+
+def test_a_held_snapshot_is_released_by_a_newer_one(warehouse, raw_file, recorded_run):
+    """A broken snapshot from a run that did not publish holds the next run, until a newer snapshot (which replaces
+    it in the marts) is loaded."""
+    recorded_run(warehouse, "failed", published=False, recorded_at=datetime(2025, 7, 2))
+    recorded_run(warehouse, "r2", published=False, recorded_at=datetime(2025, 7, 3))
+    raw_file(warehouse, ACCOUNTS, [{}] * 20, run_id="failed", rows_quarantined=5, export_date=date(2025, 6, 30))
+    with warehouse.connect() as con:
+        assert not quarantine_rate(con, "r2", ACCOUNTS, max_share=0.05, min_rows=3).passed
+    raw_file(warehouse, ACCOUNTS, [{}] * 20, run_id="r2", export_date=date(2025, 7, 1))
+    with warehouse.connect() as con:
+        outcome = quarantine_rate(con, "r2", ACCOUNTS, max_share=0.05, min_rows=3)
+    assert outcome.passed and outcome.metadata["files"] == 1, outcome.observed
