@@ -69,10 +69,11 @@ def summarize(settings: Settings, result: dg.ExecuteInProcessResult, seconds: fl
         if run[4]:
             print(f"  {run[4]}")
         print("  BI tools: duckdb.connect(path, read_only=True); schemas marts, audit")
-        if rejected:
-            counts: dict[str, int] = {}
-            for feed, _, _ in rejected:
+        counts: dict[str, int] = {}
+        for feed, _, _, status in rejected:
+            if status == "rejected":
                 counts[feed] = counts.get(feed, 0) + 1
+        if counts:
             send(_Console(), settings.alert_webhook,
                  rejection_payload(run_id=run_id, job_name=result.job_def.name, tags=tags, rejected=counts))
         return 0
@@ -97,8 +98,9 @@ def _records(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple:
         files = con.execute(
             "select feed, status, count(*), sum(rows_loaded), sum(rows_quarantined) from audit.load_log "
             "where run_id = ? group by all order by 1, 2", [run_id]).fetchall()
-        rejected = con.execute("select feed, path, reason from audit.load_log where run_id = ? and "
-                               "status = 'rejected' order by path", [run_id]).fetchall()
+        rejected = con.execute("select feed, path, reason, status from audit.load_log where run_id = ? and "
+                               "(status = 'rejected' or (status = 'loaded' and reason is not null)) order by path",
+                               [run_id]).fetchall()
         quarantine_sample = con.execute(
             "select file, line_number, reason from audit.quarantine where run_id = ? order by file, line_number "
             f"limit {MAX_LISTED}", [run_id]).fetchall()
@@ -118,8 +120,8 @@ def _print(run_id, seconds, run, files, rejected, not_read, quarantine_sample, w
         print("  no new landing files")
     for feed, status, n, loaded, quarantined in files:
         print(f"  {feed:<12} {status:<18} files={n}  rows_loaded={loaded or 0}  rows_quarantined={quarantined or 0}")
-    for _, path, reason in rejected:
-        print(f"  rejected file {path}: {reason}")
+    for _, path, reason, status in rejected:
+        print(f"  {'rejected file' if status == 'rejected' else 'note on loaded file'} {path}: {reason}")
     for entry in not_read:
         print(f"  not read {entry['path']}: {entry['reason']}")
     for file, line, reason in quarantine_sample:

@@ -106,6 +106,7 @@ def _ingest_file(spec: FeedSpec, landed: LandedFile, facts: Facts, state: Ledger
     result.rows_read, result.rows_loaded, result.rows_quarantined = load.rows_read, load.rows_loaded, \
         load.rows_quarantined
     result.extra_columns = load.extra_columns
+    result.reason = load.note
     result.raw_path = target.relative_to(warehouse.root).as_posix()
     return result, load.quarantine_files
 

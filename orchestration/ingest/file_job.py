@@ -40,6 +40,7 @@ class FileLoad:
     rows_quarantined: int
     extra_columns: tuple[str, ...]
     quarantine_files: tuple[Path, ...]  # Parquet shaped like audit.quarantine (none when no row failed)
+    note: str | None = None  # what a loaded file's audit.load_log.reason says (e.g. it ends inside a character)
 
 
 @dataclass(frozen=True)

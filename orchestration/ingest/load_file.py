@@ -14,6 +14,7 @@ under the work directory), so `warehouse.duckdb` is not held while a big file is
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 
 import duckdb
 
@@ -54,16 +55,23 @@ def load_file(job: FileJob, threads: int, memory_limit: str) -> FileLoad:
         if header is not None and fast_csv.usable(copy):
             load = load_fast(job, copy, header, threads, memory_limit)
             if load is not None:
-                return load
+                return _noted(load, copy)
         con = duckdb.connect(":memory:", config=config)
         try:
-            return _load_careful(con, job, copy, header)
+            return _noted(_load_careful(con, job, copy, header), copy)
         except duckdb.Error as exc:
             raise judged(exc, job) from exc
         finally:
             con.close()
     finally:
         raw_output.discard(job)  # what an abandoned attempt left (nothing once published)
+
+
+def _noted(load: FileLoad, copy: TextCopy) -> FileLoad:
+    if not copy.cut_bytes:
+        return load
+    return replace(load, note=f"the file ends inside a character (a truncated export?): its last {copy.cut_bytes} "
+                              "byte(s) are not text and were dropped; its last line is judged without them")
 
 
 def judged(exc: duckdb.Error, job: FileJob) -> Exception:

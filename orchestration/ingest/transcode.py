@@ -4,6 +4,9 @@ A pure-ASCII file with LF line ends is the same bytes in every encoding of sourc
 reads it where it lies (the usual ERP order-lines export). Anything else is streamed into a UTF-8
 working copy, chunk by chunk through the codec's incremental decoder (a 1 GB export never sits in
 memory, and an invalid byte sequence rejects the file), and on the way:
+- a file that ends inside a character (a truncated export: the cut fell in a multi-byte character) loses
+  that character's first bytes, so its last line is judged as a cut between two characters would leave it
+  (quarantined when a field is missing or does not parse); the text copy says how many bytes were dropped;
 - the byte-order mark is dropped (`utf-8-sig`);
 - every line end (CRLF, LF or a lone CR) becomes LF, so one physical line is one row of the line
   reader and line numbers stay physical whatever the source's line ends;
@@ -37,6 +40,7 @@ class TextCopy:
     quote_space: bool  # FileFacts.quote_space
     blank_free: bool | None  # no empty line and no line starting with a space (LineScan); None: not scanned
     line_marks: tuple[tuple[int, int], ...] = ()  # LineScan.marks of the text
+    cut_bytes: int = 0  # the file ended inside a character: its last bytes, not text, were dropped
 
     def is_blank_free(self) -> bool:
         return self.blank_free if self.blank_free is not None else blank_free(self.path)
@@ -49,17 +53,17 @@ def text_for_duckdb(source: Path, facts: FileFacts, encoding: str, target: Path)
         return TextCopy(source, facts.has_quote, facts.separator, facts.control_space, facts.line_count,
                         facts.quote_space, None, facts.line_marks)
     lines = LineScan(blank_check=True)
-    unicode_space = transcode(source, encoding, target, lines)
+    unicode_space, cut = transcode(source, encoding, target, lines)
     return TextCopy(target, facts.has_quote, facts.separator, facts.control_space or unicode_space, lines.count,
-                    facts.quote_space, lines.blank_free, tuple(lines.marks))
+                    facts.quote_space, lines.blank_free, tuple(lines.marks), cut)
 
 
-def transcode(source: Path, encoding: str, target: Path, lines: LineScan | None = None) -> bool:
+def transcode(source: Path, encoding: str, target: Path, lines: LineScan | None = None) -> tuple[bool, int]:
     """Stream `source` (in `encoding`) into `target` as UTF-8 with LF line ends and no BOM; tell
-    whether a non-ASCII whitespace character (no-break space, ideographic space, ...) occurs.
-    `lines` is fed the text written."""
+    whether a non-ASCII whitespace character (no-break space, ideographic space, ...) occurs, and how many
+    bytes of a character the file ended inside were dropped. `lines` is fed the text written."""
     decoder = codecs.getincrementaldecoder(encoding)("strict")
-    carry_cr, offset, first, unicode_space = False, 0, True, False
+    carry_cr, offset, first, unicode_space, cut = False, 0, True, False, 0
     lines = lines if lines is not None else LineScan()
     with open(source, "rb") as src, open(target, "wb") as out:
         while True:
@@ -67,6 +71,9 @@ def transcode(source: Path, encoding: str, target: Path, lines: LineScan | None 
             if chunk and not first and chunk.isascii() and decoder.getstate()[0] == b"":
                 data = chunk
             else:
+                if not chunk:  # the end: bytes still pending are the start of a character the file ends inside
+                    cut = len(decoder.getstate()[0])
+                    decoder.reset()
                 try:
                     text = decoder.decode(chunk, final=not chunk)
                 except UnicodeDecodeError as exc:
@@ -85,4 +92,4 @@ def transcode(source: Path, encoding: str, target: Path, lines: LineScan | None 
             out.write(data)
             lines.feed(data)
             if not chunk:
-                return unicode_space
+                return unicode_space, cut

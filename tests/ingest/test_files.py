@@ -73,6 +73,24 @@ def test_file_not_valid_in_its_encoding_is_rejected(env):
     assert env.raw_files("order_lines") == []
 
 
+def test_an_export_cut_inside_a_character_is_loaded_and_its_cut_line_quarantined(env):
+    """A truncated export whose cut fell inside a two-byte GB18030 character is judged as if the cut fell
+    between two characters: the good rows load, the cut last line is quarantined, and the load says why
+    (before, the whole file was rejected as not valid GB18030: the same fault gave another verdict)."""
+    path = env.write("customers", "customers_20250302.csv", [CUSTOMER_HEADER, "K000001,苏州锦绣,,苏州,1,30,2020-01-01,N",
+                                                             "K000002,杭州丝绸,,杭州,1,30,2020-01-01,N"])
+    text = path.read_bytes()
+    path.write_bytes(text[:text.index("杭州".encode("gb18030")) + 1])  # the first byte of 杭
+
+    (f,) = env.ingest("customers").files
+
+    assert (f.status, f.rows_read, f.rows_loaded, f.rows_quarantined) == ("loaded", 2, 1, 1)
+    assert f.reason.startswith("the file ends inside a character") and "1 byte(s)" in f.reason
+    assert env.quarantine("customers_20250302.csv") == [(3, "malformed CSV line: expected 8 fields, got 2",
+                                                         "K000002,")]
+    assert env.log()[0]["reason"] == f.reason
+
+
 def test_unknown_extra_column_is_ignored_and_reported(env):
     env.write("order_lines", "order_lines_20250301.csv",
               [ORDER_HEADER + ",remark", ORDER_ROW.format(n=1) + ",补录"])
