@@ -80,6 +80,16 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+def _unsettled(mtime_ns: int, now_ns: int, settle_seconds: float) -> str:
+    age = (now_ns - mtime_ns) / 1e9
+    if age < -1:  # a writer whose clock is ahead: the file waits until this machine's clock passes its mtime
+        return (f"modified {-age:.0f}s in the future by this machine's clock (the writer's clock is ahead?): "
+                f"left for a run {settle_seconds:g}s after that time; `touch` the file once it is complete to read it "
+                "sooner")
+    return (f"modified {max(0.0, age):.0f}s ago, not yet settled (CW_SETTLE_SECONDS={settle_seconds:g}): left for a "
+            "later run")
+
+
 def list_feed(spec: FeedSpec, landing_root: Path, settle_seconds: float = 0.0,
               now_ns: int | None = None) -> FeedListing:
     """The readable files of the feed folder (well-named by export date and name, then misnamed by
@@ -110,9 +120,8 @@ def list_feed(spec: FeedSpec, landing_root: Path, settle_seconds: float = 0.0,
                                             False))
                 continue
             if settle_seconds > 0 and st.st_mtime_ns > settled_before:
-                age = max(0.0, ((now_ns or time.time_ns()) - st.st_mtime_ns) / 1e9)
-                skipped.append(SkippedEntry(rel, f"modified {age:.0f}s ago, not yet settled "
-                                                 f"(CW_SETTLE_SECONDS={settle_seconds:g}): left for a later run", True))
+                skipped.append(SkippedEntry(rel, _unsettled(st.st_mtime_ns, now_ns or time.time_ns(), settle_seconds),
+                                            True))
                 continue
             files.append(LandedFile(Path(entry.path), rel, spec.export_date(entry.name), Stamp.of(st)))
     files.sort(key=lambda f: (f.export_date is None, f.export_date or date.min, f.name))

@@ -77,8 +77,8 @@ def test_an_export_cut_inside_a_character_is_loaded_and_its_cut_line_quarantined
     """A truncated export whose cut fell inside a two-byte GB18030 character is judged as if the cut fell
     between two characters: the good rows load, the cut last line is quarantined, and the load says why
     (before, the whole file was rejected as not valid GB18030: the same fault gave another verdict)."""
-    path = env.write("customers", "customers_20250302.csv", [CUSTOMER_HEADER, "K000001,苏州锦绣,,苏州,1,30,2020-01-01,N",
-                                                             "K000002,杭州丝绸,,杭州,1,30,2020-01-01,N"])
+    path = env.write("customers", "customers_20250302.csv", [
+        CUSTOMER_HEADER, "K000001,苏州锦绣,,苏州,1,30,2020-01-01,N", "K000002,杭州丝绸,,杭州,1,30,2020-01-01,N"])
     text = path.read_bytes()
     path.write_bytes(text[:text.index("杭州".encode("gb18030")) + 1])  # the first byte of 杭
 

@@ -112,3 +112,15 @@ def test_the_bytes_loaded_are_the_bytes_hashed(env, monkeypatch):
     original = ("\n".join(_orders(1, 2)) + "\n").encode(ORDERS.encoding)
     assert loaded.sha256 == hashlib.sha256(original).hexdigest()
     assert [row[0] for row in env.raw_rows("order_lines", "line_no")] == ["1", "2"]
+
+
+def test_a_file_dated_in_the_future_says_so(env):
+    """A writer whose clock is ahead: the file waits like an unsettled one, and the reason says why and what to do
+    (it said "modified 0s ago" on every run until the clock caught up)."""
+    path = env.write("order_lines", "order_lines_20250301.csv", _orders(1))
+    ahead = time.time() + 3600
+    os.utime(path, (ahead, ahead))
+
+    (skipped,) = list_feed(ORDERS, env.landing, settle_seconds=60).skipped
+
+    assert skipped.waiting and "in the future" in skipped.reason and "touch" in skipped.reason
