@@ -30,7 +30,7 @@ from orchestration.settings import Gates
 FILE_SAMPLE = 5
 
 
-def _files_of_run(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, held: bool) -> list[tuple]:
+def _files_in_scope(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, held: bool) -> list[tuple]:
     """The loaded files of the run's scope (batches.loads_in_scope), with the run that loaded each."""
     return con.execute(
         f"""
@@ -56,7 +56,7 @@ def quarantine_rate(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec,
     """A file fails when it quarantined more than `max_share` of its rows and at least `min_rows` rows: one or
     two bad lines in a small file (a day's 14 engagements) are stray lines, quarantined and reported, not a
     broken export; an export that breaks, breaks many rows."""
-    files = _files_of_run(con, run_id, spec, held)
+    files = _files_in_scope(con, run_id, spec, held)
     shares = [(path, quarantined, read, quarantined / read if read else 0.0)
               for path, _, _, read, _, quarantined, _ in files]
     above = [(path, quarantined, read, share) for path, quarantined, read, share in shares if share > max_share]
@@ -109,7 +109,7 @@ def _parquet_rows(con: duckdb.DuckDBPyConnection, raw_paths: list[str]) -> dict[
 
 def rows_reconcile(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, warehouse_root: Path,
                    *, held: bool = True) -> CheckOutcome:
-    files = _files_of_run(con, run_id, spec, held)
+    files = _files_in_scope(con, run_id, spec, held)
     quarantined = _quarantine_counts(con, files) if files else {}
     parquet = _parquet_rows(con, [resolve_raw_path(warehouse_root, f[2]) for f in files if f[2]])
     problems = []
@@ -123,7 +123,7 @@ def rows_reconcile(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, 
             problems.append(f"{path}: {parquet.get(raw_path, 0)} rows in {raw_path}, load_log says {loaded}")
     observed = ("; ".join(problems[:FILE_SAMPLE]) if problems else
                 f"{len(files)} file(s): rows read = loaded + quarantined, Parquet and quarantine counts agree")
-    scope = loads_in_scope(held=held, snapshot=spec.kind == "snapshot").replace("?", repr(run_id))
+    scope = loads_in_scope(held=held, snapshot=spec.kind == "snapshot").replace("?", f"'{run_id}'")
     evidence = (f"select * from audit.load_log where {scope} "
                 f"and status = 'loaded' and feed = '{spec.name}'")
     return CheckOutcome(passed=not problems, observed=observed, evidence=evidence,
