@@ -41,9 +41,11 @@ def loads_in_scope(*, held: bool = True, snapshot: bool = False) -> str:
     current = (" and sha256 = (select c.sha256 from audit.load_log as c where c.feed = load_log.feed and "
                "c.status = 'loaded' and c.export_date is not null "
                "order by c.export_date desc, c.path desc, c.loaded_at desc, c.sha256 desc limit 1)") if snapshot else ""
-    return ("(run_id = ? or (run_id not in (select run_id from audit.run_inputs where recorded_at <= ("
+    # runs in the order their plans were recorded (under the warehouse lock: the order they ran); a load of a run
+    # without a plan (a warehouse older than run plans) was published long ago and is not held
+    return ("(run_id = ? or (run_id in (select run_id from audit.run_inputs where recorded_at > coalesce(("
             "select max(i.recorded_at) from audit.run_inputs as i join audit.runs as r on r.run_id = i.run_id "
-            f"where r.published)){current}))")
+            f"where r.published), '-infinity'::timestamp)){current}))")
 
 
 def run_raw_files(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, warehouse_root: Path,

@@ -93,3 +93,15 @@ def test_a_held_snapshot_is_released_by_a_newer_one(warehouse, raw_file, recorde
     with warehouse.connect() as con:
         outcome = quarantine_rate(con, "r2", ACCOUNTS, max_share=0.05, min_rows=3)
     assert outcome.passed and outcome.metadata["files"] == 1, outcome.observed
+
+
+def test_a_load_of_a_run_without_a_plan_is_not_held(warehouse, raw_file, line, order_lines_spec, recorded_run):
+    """A warehouse older than run plans (audit.run_inputs) holds loads of runs without one: published long ago,
+    they are not checked again by the first run after an upgrade."""
+    raw_file(warehouse, order_lines_spec, [line()], run_id="legacy", rows_quarantined=9,
+             name="order_lines_20250101.csv")
+    recorded_run(warehouse, "r1", published=False, recorded_at=datetime(2025, 7, 2))
+    raw_file(warehouse, order_lines_spec, [line()] * 20, run_id="r1")
+    with warehouse.connect() as con:
+        outcome = quarantine_rate(con, "r1", order_lines_spec, max_share=0.05, min_rows=3)
+    assert outcome.passed and outcome.metadata["files"] == 1, outcome.observed
