@@ -28,19 +28,20 @@ def resolve_raw_path(warehouse_root: Path, raw_path: str) -> str:
     return parquet_files(path if path.is_absolute() else Path(warehouse_root).resolve() / path)
 
 
-def loads_in_scope(*, held: bool = True, snapshot: bool = False) -> str:
+def loads_in_scope(*, held: bool = True, spec: FeedSpec | None = None) -> str:
     """The `audit.load_log` rows (table not aliased) a run's checks vouch for, as a condition with one `?` (the
     run id): the run's own loads and, with `held`, those of every run since the last published one. A run that
     failed a blocking check published nothing, but its files stay loaded: the next run checks them again rather
     than publish them unchecked, and they hold publishing until they pass or an operator accepts them
     (`run --accept-held-files`: `held` False). By induction every published file passed in a published run.
-    A held file of a snapshot feed (`snapshot`) only while it is the feed's current snapshot (ranked as dbt's
+    A held file of a snapshot feed (`spec`) only while it is the feed's current snapshot (ranked as dbt's
     `snapshot_current_file`): a newer or re-sent snapshot replaces it in the marts, so it no longer holds them."""
     if not held:
         return "run_id = ?"
     current = (" and sha256 = (select c.sha256 from audit.load_log as c where c.feed = load_log.feed and "
                "c.status = 'loaded' and c.export_date is not null "
-               "order by c.export_date desc, c.path desc, c.loaded_at desc, c.sha256 desc limit 1)") if snapshot else ""
+               "order by c.export_date desc, c.path desc, c.loaded_at desc, c.sha256 desc limit 1)") \
+        if spec is not None and spec.kind == "snapshot" else ""
     # runs in the order their plans were recorded (under the warehouse lock: the order they ran); a load of a run
     # without a plan (a warehouse older than run plans) was published long ago and is not held
     return ("(run_id = ? or (run_id in (select run_id from audit.run_inputs where recorded_at > coalesce(("
@@ -55,7 +56,7 @@ def run_raw_files(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, w
         f"""
         select raw_path
         from audit.load_log
-        where {loads_in_scope(held=held, snapshot=spec.kind == "snapshot")} and status = 'loaded'
+        where {loads_in_scope(held=held, spec=spec)} and status = 'loaded'
             and raw_path is not null and feed = ?
         order by export_date, path
         """,

@@ -16,6 +16,7 @@ The thresholds are fixed by the code location's settings (`Gates`), not by run c
 
 
 from pathlib import Path
+from typing import NamedTuple
 
 import dagster as dg
 import duckdb
@@ -30,22 +31,33 @@ from orchestration.settings import Gates
 FILE_SAMPLE = 5
 
 
-def _files_in_scope(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, held: bool) -> list[tuple]:
+class ScopedFile(NamedTuple):
+    path: str
+    sha256: str
+    raw_path: str | None
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    run_id: str  # the run that loaded it (this run, or an earlier one that did not publish)
+
+
+def _files_in_scope(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, held: bool) -> list[ScopedFile]:
     """The loaded files of the run's scope (batches.loads_in_scope), with the run that loaded each."""
-    return con.execute(
+    rows = con.execute(
         f"""
         select path, sha256, raw_path, coalesce(rows_read, 0), coalesce(rows_loaded, 0), coalesce(rows_quarantined, 0),
             run_id
         from audit.load_log
-        where {loads_in_scope(held=held, snapshot=spec.kind == "snapshot")} and status = 'loaded' and feed = ?
+        where {loads_in_scope(held=held, spec=spec)} and status = 'loaded' and feed = ?
         order by export_date, path
         """,
         [run_id, spec.name],
     ).fetchall()
+    return [ScopedFile(*row) for row in rows]
 
 
-def _held_note(run_id: str, files: list[tuple]) -> str:
-    held = sorted({f[0] for f in files if f[6] != run_id})
+def _held_note(run_id: str, files: list[ScopedFile]) -> str:
+    held = sorted({f.path for f in files if f.run_id != run_id})
     return (f"; {len(held)} file(s) held from earlier runs that did not publish: {', '.join(held[:FILE_SAMPLE])} "
             "(a file that fails holds publishing until it passes; `run --accept-held-files` publishes its loaded rows "
             "as they are)" if held else "")
@@ -57,8 +69,8 @@ def quarantine_rate(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec,
     two bad lines in a small file (a day's 14 engagements) are stray lines, quarantined and reported, not a
     broken export; an export that breaks, breaks many rows."""
     files = _files_in_scope(con, run_id, spec, held)
-    shares = [(path, quarantined, read, quarantined / read if read else 0.0)
-              for path, _, _, read, _, quarantined, _ in files]
+    shares = [(f.path, f.rows_quarantined, f.rows_read, f.rows_quarantined / f.rows_read if f.rows_read else 0.0)
+              for f in files]
     above = [(path, quarantined, read, share) for path, quarantined, read, share in shares if share > max_share]
     over = [(path, share) for path, quarantined, _, share in above if quarantined >= min_rows]
     stray = [(path, quarantined, read) for path, quarantined, read, _ in above if quarantined < min_rows]
@@ -83,7 +95,7 @@ def quarantine_rate(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec,
                                   "highest_share": round(worst, 6)})
 
 
-def _quarantine_counts(con: duckdb.DuckDBPyConnection, files: list[tuple]) -> dict[str, int]:
+def _quarantine_counts(con: duckdb.DuckDBPyConnection, files: list[ScopedFile]) -> dict[str, int]:
     rows = con.execute(
         """
         select log.path, count(q.reason)
@@ -93,7 +105,7 @@ def _quarantine_counts(con: duckdb.DuckDBPyConnection, files: list[tuple]) -> di
             on q.run_id = log.run_id and (q.file_sha256 = log.sha256 or (q.file_sha256 is null and q.file = log.path))
         group by log.path
         """,
-        [[f[0] for f in files], [f[1] for f in files], [f[6] for f in files]],
+        [[f.path for f in files], [f.sha256 for f in files], [f.run_id for f in files]],
     ).fetchall()
     return dict(rows)
 
@@ -111,10 +123,11 @@ def rows_reconcile(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, 
                    *, held: bool = True) -> CheckOutcome:
     files = _files_in_scope(con, run_id, spec, held)
     quarantined = _quarantine_counts(con, files) if files else {}
-    parquet = _parquet_rows(con, [resolve_raw_path(warehouse_root, f[2]) for f in files if f[2]])
+    parquet = _parquet_rows(con, [resolve_raw_path(warehouse_root, f.raw_path) for f in files if f.raw_path])
     problems = []
-    for path, _, stored_raw_path, read, loaded, n_quarantined, _ in files:
-        raw_path = resolve_raw_path(warehouse_root, stored_raw_path) if stored_raw_path else None
+    for f in files:
+        path, read, loaded, n_quarantined = f.path, f.rows_read, f.rows_loaded, f.rows_quarantined
+        raw_path = resolve_raw_path(warehouse_root, f.raw_path) if f.raw_path else None
         if read != loaded + n_quarantined:
             problems.append(f"{path}: read {read} != loaded {loaded} + quarantined {n_quarantined}")
         if quarantined.get(path, 0) != n_quarantined:
@@ -123,13 +136,14 @@ def rows_reconcile(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec, 
             problems.append(f"{path}: {parquet.get(raw_path, 0)} rows in {raw_path}, load_log says {loaded}")
     observed = ("; ".join(problems[:FILE_SAMPLE]) if problems else
                 f"{len(files)} file(s): rows read = loaded + quarantined, Parquet and quarantine counts agree")
-    scope = loads_in_scope(held=held, snapshot=spec.kind == "snapshot").replace("?", f"'{run_id}'")
+    scope = loads_in_scope(held=held, spec=spec).replace("?", f"'{run_id}'")
     evidence = (f"select * from audit.load_log where {scope} "
                 f"and status = 'loaded' and feed = '{spec.name}'")
     return CheckOutcome(passed=not problems, observed=observed, evidence=evidence,
                         metadata={"files": len(files), "problems": len(problems),
-                                  "rows_read": sum(f[3] for f in files), "rows_loaded": sum(f[4] for f in files),
-                                  "rows_quarantined": sum(f[5] for f in files)})
+                                  "rows_read": sum(f.rows_read for f in files),
+                                  "rows_loaded": sum(f.rows_loaded for f in files),
+                                  "rows_quarantined": sum(f.rows_quarantined for f in files)})
 
 
 def files_not_rejected(con: duckdb.DuckDBPyConnection, run_id: str, spec: FeedSpec) -> CheckOutcome:
