@@ -10,6 +10,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from orchestration.env_values import SettingsError
+
 EXIT_FAILED_CHECKS = 1
 EXIT_ERROR = 2
 EXIT_LOCKED = 3
@@ -143,11 +145,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_ERROR
+    except SettingsError as exc:  # before anything was read or written
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except Exception as exc:  # the promise: a clear message, never a traceback
         from orchestration.automation.alerts import redact
-        from orchestration.settings import Settings
+        from orchestration.settings import alert_webhook_from_env
 
-        text = redact(f"{type(exc).__name__}: {exc}", Settings.from_env().alert_webhook or "")
+        text = redact(f"{type(exc).__name__}: {exc}", alert_webhook_from_env() or "")
         print(f"error: {text}", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_ERROR

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from orchestration import env_values as values
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
@@ -27,7 +29,6 @@ def run_target(run_id: str) -> Path:
     """Where a run's dbt build writes its artifacts (run_results.json, ...), relative to the dbt project."""
     return DBT_RUN_TARGETS / run_id
 
-_TRUE = ("1", "true", "yes")
 #: Variables holding secrets: never passed to a subprocess (dbt) nor logged.
 SECRET_VARIABLES = ("CW_ALERT_WEBHOOK",)
 #: `CW_SERVING_KEY_<ROLE>`: the DuckDB encryption key of a role's serving file (publications.yml); secrets too.
@@ -51,9 +52,10 @@ def environ_without_secrets(env: Mapping[str, str] | None = None) -> dict[str, s
     return {k: v for k, v in env.items() if not is_secret(k)}
 
 
-def _float(env: Mapping[str, str], name: str) -> float | None:
-    value = env.get(name)
-    return float(value) if value not in (None, "") else None
+def alert_webhook_from_env(env: Mapping[str, str] | None = None) -> str | None:
+    """The alert webhook alone (the CLI redacts it from an error even when another setting is unusable)."""
+    env = os.environ if env is None else env
+    return env.get("CW_ALERT_WEBHOOK") or None
 
 
 @dataclass(frozen=True)
@@ -77,14 +79,12 @@ class Publishing:
 
 
 def _publishing(env: Mapping[str, str]) -> Publishing:
-    mode = env.get("CW_SERVING_FILE_MODE") or None
-    keep = env.get("CW_PUBLISHED_KEEP") or None
     keys = {k.removeprefix(SERVING_KEY_PREFIX).lower(): v for k, v in env.items()
             if k.startswith(SERVING_KEY_PREFIX) and v}
     return Publishing(
         publications_file=Path(env.get("CW_PUBLICATIONS_FILE") or PUBLICATIONS_FILE),
-        file_mode=int(mode, 8) if mode else Publishing.file_mode,
-        keep_published=int(keep) if keep is not None else Publishing.keep_published,
+        file_mode=values.file_mode(env, "CW_SERVING_FILE_MODE", Publishing.file_mode),
+        keep_published=values.whole(env, "CW_PUBLISHED_KEEP", Publishing.keep_published, 0),
         keys=keys,
     )
 
@@ -110,26 +110,25 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """The settings of `env` (the process environment); SettingsError names a variable that is not usable."""
         env = os.environ if env is None else env
-        as_of = env.get("CW_AS_OF") or None
-        first = env.get("CW_FIRST_AS_OF") or None
         return cls(
             landing_dir=Path(env.get("CW_LANDING_DIR") or cls.landing_dir),
             warehouse_dir=Path(env.get("CW_WAREHOUSE_DIR") or cls.warehouse_dir),
-            as_of=date.fromisoformat(as_of) if as_of else None,
-            duckdb_threads=int(env.get("CW_DUCKDB_THREADS") or cls.duckdb_threads),
-            duckdb_memory_limit=env.get("CW_DUCKDB_MEMORY_LIMIT") or cls.duckdb_memory_limit,
+            as_of=values.day(env, "CW_AS_OF", None),
+            duckdb_threads=values.whole(env, "CW_DUCKDB_THREADS", cls.duckdb_threads, 1),
+            duckdb_memory_limit=values.memory_limit(env, "CW_DUCKDB_MEMORY_LIMIT", cls.duckdb_memory_limit),
             gates=Gates(
-                quarantine_max_share=_float(env, "CW_QUARANTINE_MAX_SHARE") or Gates.quarantine_max_share,
-                quarantine_min_rows=int(env.get("CW_QUARANTINE_MIN_ROWS") or Gates.quarantine_min_rows),
-                snapshot_min_share=_float(env, "CW_SNAPSHOT_MIN_SHARE") or Gates.snapshot_min_share,
+                quarantine_max_share=values.share(env, "CW_QUARANTINE_MAX_SHARE", Gates.quarantine_max_share),
+                quarantine_min_rows=values.whole(env, "CW_QUARANTINE_MIN_ROWS", Gates.quarantine_min_rows, 1),
+                snapshot_min_share=values.share(env, "CW_SNAPSHOT_MIN_SHARE", Gates.snapshot_min_share),
             ),
-            alert_webhook=env.get("CW_ALERT_WEBHOOK") or None,
-            rebuild=(env.get("CW_REBUILD") or "").lower() in _TRUE,
-            settle_seconds=_float(env, "CW_SETTLE_SECONDS"),
-            lock_wait_seconds=_float(env, "CW_LOCK_WAIT_SECONDS"),
-            first_as_of=date.fromisoformat(first) if first else cls.first_as_of,
-            catchup_days=int(env.get("CW_CATCHUP_DAYS") or cls.catchup_days),
+            alert_webhook=alert_webhook_from_env(env),
+            rebuild=values.flag(env, "CW_REBUILD"),
+            settle_seconds=values.seconds(env, "CW_SETTLE_SECONDS", None),
+            lock_wait_seconds=values.seconds(env, "CW_LOCK_WAIT_SECONDS", None),
+            first_as_of=values.day(env, "CW_FIRST_AS_OF", cls.first_as_of),
+            catchup_days=values.whole(env, "CW_CATCHUP_DAYS", cls.catchup_days, 0),
             publishing=_publishing(env),
         )
 

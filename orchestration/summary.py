@@ -13,6 +13,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.automation.alerts import alert_payload, rejection_payload, send, step_errors
+from orchestration.machine_faults import remedies
 from orchestration.quality.results import failed_blocking_checks
 from orchestration.settings import Settings
 
@@ -81,12 +82,17 @@ def summarize(settings: Settings, result: dg.ExecuteInProcessResult, seconds: fl
     for f in failures:
         print(f"  FAILED {f['asset']} :: {f['check_name']}: observed {f['observed']}; evidence: {f['evidence']}",
               file=sys.stderr)
-    if run and run[4] and not failures:
-        print(f"  {run[4]}", file=sys.stderr)
+    shown = run[4] if run and run[4] and not failures else ""
+    if shown:
+        print(f"  {shown}", file=sys.stderr)
     for step, error in errors.items():
         print(f"  step {step}: {error.splitlines()[0] if error else ''}", file=sys.stderr)
-    for error in _run_errors(result) if not errors else []:
+    run_errors = _run_errors(result) if not errors else []
+    for error in run_errors:
         print(f"  {error}", file=sys.stderr)
+    for remedy in remedies([*errors.values(), *run_errors]):
+        if remedy not in shown:  # the run's message printed above may say it already
+            print(f"  what to do: {remedy}", file=sys.stderr)
     send(_Console(), settings.alert_webhook,
          alert_payload(run_id=run_id, job_name=result.job_def.name, tags=tags,
                        message=(run[4] if run and run[4] else "the run did not publish"), failed_steps=errors))

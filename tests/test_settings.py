@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import re
 
+import pytest
+
 from orchestration.definitions import resources_from_settings
+from orchestration.env_values import SettingsError
 from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_MEMORY_LIMIT, Settings
 from orchestration.transform.assets import dbt_environment
-from tests.conftest import a_run_plan
+from tests.conftest import a_run_plan, run_cli
 
 
 def test_a_hand_run_dbt_has_the_pipelines_default_memory_limit():
@@ -33,3 +36,34 @@ def test_the_quarantine_gate_reads_its_share_and_its_row_floor_from_the_environm
     assert (defaults.quarantine_max_share, defaults.quarantine_min_rows) == (0.05, 3)
     gates = Settings.from_env({"CW_QUARANTINE_MAX_SHARE": "0.1", "CW_QUARANTINE_MIN_ROWS": "1"}).gates
     assert (gates.quarantine_max_share, gates.quarantine_min_rows) == (0.1, 1)
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("CW_DUCKDB_THREADS", "two"), ("CW_DUCKDB_THREADS", "0"), ("CW_DUCKDB_MEMORY_LIMIT", "2gigs"),
+    ("CW_SNAPSHOT_MIN_SHARE", "0,8"), ("CW_SNAPSHOT_MIN_SHARE", "80"), ("CW_QUARANTINE_MAX_SHARE", "-0.1"),
+    ("CW_QUARANTINE_MIN_ROWS", "3.5"), ("CW_SETTLE_SECONDS", "1m"), ("CW_LOCK_WAIT_SECONDS", "-5"),
+    ("CW_AS_OF", "2025-13-01"), ("CW_FIRST_AS_OF", "2015-02-30"), ("CW_CATCHUP_DAYS", "-1"),
+    ("CW_REBUILD", "maybe"), ("CW_SERVING_FILE_MODE", "0999"), ("CW_PUBLISHED_KEEP", "all"),
+])
+def test_an_unusable_setting_is_named_with_its_value_and_what_it_takes(name, value):
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({name: value})
+    assert str(raised.value).startswith(f"{name}={value!r} is not ")
+
+
+def test_zero_is_a_value_not_unset_and_blank_is_the_default():
+    settings = Settings.from_env({"CW_SNAPSHOT_MIN_SHARE": "0", "CW_QUARANTINE_MAX_SHARE": "0", "CW_REBUILD": "0",
+                                  "CW_CATCHUP_DAYS": " ", "CW_DUCKDB_MEMORY_LIMIT": "1.5 GiB"})
+    assert (settings.gates.snapshot_min_share, settings.gates.quarantine_max_share) == (0, 0)  # the guard off
+    assert settings.rebuild is False and settings.catchup_days == 7
+    assert settings.duckdb_memory_limit == "1.5 GiB"
+    assert Settings.from_env({"CW_REBUILD": "Yes"}).rebuild is True
+
+
+def test_the_cli_refuses_an_unusable_setting_in_one_line_and_writes_nothing(tmp_path):
+    result = run_cli("run", "--landing", str(tmp_path), "--warehouse", str(tmp_path / "wh"), "--as-of", "2025-12-31",
+                     env={"CW_DUCKDB_THREADS": "two", "CW_ALERT_WEBHOOK": "https://hooks.example/T0KEN"})
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("error: CW_DUCKDB_THREADS='two' is not a whole number of at least 1: fix or "
+                                     "unset it (the README lists the settings and their defaults)")
+    assert not (tmp_path / "wh").exists()

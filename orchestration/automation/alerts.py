@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import dagster as dg
 
 from orchestration.control.plan import TRIGGER_TAG
+from orchestration.machine_faults import failure_message, remedies
 from orchestration.resources import AlertResource
 
 WEBHOOK_TIMEOUT_SECONDS = 5.0
@@ -31,13 +32,12 @@ MAX_ERROR_CHARS = 500  # per step: the first part of the message, not the stack 
 
 
 def step_errors(step_failure_events: Iterable[dg.DagsterEvent]) -> dict[str, str]:
-    """Failed step key → its root error message (truncated), from a run's STEP_FAILURE events."""
+    """Failed step key → its error's message (machine_faults.failure_message, truncated), from a run's
+    STEP_FAILURE events."""
     errors: dict[str, str] = {}
     for event in step_failure_events:
         error = getattr(event.event_specific_data, "error", None)
-        while error is not None and error.cause is not None:  # Dagster wraps the user's exception
-            error = error.cause
-        message = error.message.strip() if error is not None else (event.message or "")
+        message = failure_message(error) if error is not None else (event.message or "")
         errors[event.step_key or "?"] = message[:MAX_ERROR_CHARS]
     return errors
 
@@ -55,6 +55,7 @@ def alert_payload(*, run_id: str, job_name: str, tags: Mapping[str, str], messag
         "as_of": as_of,
         "message": message[:MAX_ERROR_CHARS],
         "failed_steps": [{"step": step, "error": error} for step, error in sorted(failed_steps.items())],
+        "what_to_do": remedies([message, *failed_steps.values()]),
     }
 
 
@@ -146,7 +147,8 @@ def build_alert_sensors(job: dg.UnresolvedAssetJobDefinition) -> list[dg.SensorD
                                 message=redact(context.failure_event.message or "", alerts.webhook_url or ""),
                                 failed_steps={k: redact(v, alerts.webhook_url or "") for k, v in
                                               step_errors(context.get_step_failure_events()).items()})
-        details = "".join(f"\n  {step['step']}: {step['error']}" for step in payload["failed_steps"])
+        details = "".join(f"\n  {step['step']}: {step['error']}" for step in payload["failed_steps"]) + \
+            "".join(f"\n  what to do: {remedy}" for remedy in payload["what_to_do"])
         send(context.log, alerts.webhook_url, payload, f"\n{payload['message']}{details}")
 
     @dg.run_status_sensor(

@@ -30,6 +30,7 @@ from orchestration.control.plan import (
     trigger_of,
 )
 from orchestration.control.start import start_run
+from orchestration.machine_faults import failure_message, remedies
 from orchestration.resources import LandingResource, WarehouseResource
 
 PARTITION_TAG = "dagster/partition"
@@ -95,7 +96,7 @@ class RunControlResource(dg.ConfigurableResource):
             row = con.execute("select status from audit.runs where run_id = ?", [plan.run_id]).fetchone()
             if row is None or row[0] != "started":
                 return
-            failed = _failed_steps(context, plan.run_id)
+            failed, errors = _failed_steps(context, plan.run_id)
             checks = [f"{a} :: {c}" for a, c in con.execute(
                 "select distinct asset, check_name from audit.check_results where run_id = ? and severity = 'error' "
                 "and not passed order by 1, 2", [plan.run_id]).fetchall()]
@@ -110,8 +111,9 @@ class RunControlResource(dg.ConfigurableResource):
                     f"blocking check(s) failed: {', '.join(checks[:10])}" if checks else "",
                     "the publish step did not run (an upstream asset was not built)" if not failed and not checks
                     else ""]))
+                advice = "".join(f"; what to do: {remedy}" for remedy in remedies(errors))
                 audit.record_run(con, plan.run_id, status="failed", published=False,
-                                 message=f"{why}; serving.duckdb was left untouched (see the Dagster run log)")
+                                 message=f"{why}; serving.duckdb was left untouched (see the Dagster run log){advice}")
             else:
                 audit.record_run(con, plan.run_id, status="success", published=False,
                                  message="the run did not include the publish step: nothing was published")
@@ -123,11 +125,17 @@ class RunControlResource(dg.ConfigurableResource):
         return self._plan
 
 
-def _failed_steps(context: dg.InitResourceContext, run_id: str) -> list[str]:
+def _failed_steps(context: dg.InitResourceContext, run_id: str) -> tuple[list[str], list[str]]:
+    """The run's failed steps, and their errors' messages."""
     if context.instance is None:
-        return []
+        return [], []
     events = context.instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
-    return sorted({event.step_key for event in events if event.step_key})
+    errors = []
+    for event in events:
+        error = getattr(event.dagster_event.event_specific_data, "error", None) if event.dagster_event else None
+        if error is not None:
+            errors.append(failure_message(error))
+    return sorted({event.step_key for event in events if event.step_key}), errors
 
 
 def _started_at(context: dg.InitResourceContext, run_id: str) -> datetime | None:

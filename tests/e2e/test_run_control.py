@@ -159,8 +159,11 @@ def test_a_machine_fault_is_no_verdict_and_the_next_run_publishes_the_clean_mart
                       env={"CW_DUCKDB_MEMORY_LIMIT": "30MB", "CW_DUCKDB_THREADS": "1"})
     assert starved.returncode == 1, starved.stdout + starved.stderr
     assert "Traceback" not in starved.stderr
+    assert "what to do: memory ran out: " in starved.stderr  # and that the next run resumes by itself
     with duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from audit.load_log where status = 'rejected'").fetchone()[0] == 0
+        (message,) = con.execute("select message from audit.runs").fetchone()
+        assert "what to do: memory ran out: " in message and "CW_DUCKDB_MEMORY_LIMIT" in message
     healthy = run_cli("run", "--landing", str(demo_landing), "--warehouse", str(warehouse))
     assert healthy.returncode == 0, healthy.stdout + healthy.stderr
     assert published_marts(warehouse / "serving.duckdb") == published_marts(published[0] / "serving.duckdb")

@@ -1,0 +1,68 @@
+"""What a failed step's error says, and what the operator does about a fault of the machine in it.
+
+Why: a run that fails because the disk filled up or memory ran out recovers by itself once the cause is
+gone (nothing is published, no landing file gets a verdict, the next run resumes: interface.md, "Runs,
+faults and recovery"). The errors only say what broke, in DuckDB's or the system's words, and one of
+DuckDB's misleads ("Detach and reattach the database to recover": nobody needs to). The run's summary,
+its alert and its `audit.runs` message add what to do, once per fault recognised here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class MachineFault:
+    name: str
+    signs: re.Pattern[str]  # searched in the error messages of the failed steps
+    remedy: str
+
+
+FAULTS = (
+    MachineFault("the disk is full", re.compile(r"No space left on device|\[Errno 28\]|Disk quota exceeded", re.I),
+                 "free space on the warehouse's disk (`df -h` on the warehouse folder; a run needs room for the "
+                 "raw zone's new files, DuckDB's write-ahead log and spill files, and a new serving file beside "
+                 "the live one)"),
+    MachineFault("memory ran out", re.compile(r"Out of Memory Error|MemoryError|Cannot allocate memory", re.I),
+                 "stop what else uses the machine's memory, or raise CW_DUCKDB_MEMORY_LIMIT if the machine has "
+                 "memory to spare (each DuckDB of a run may use that much: the Dagster process's and dbt's)"),
+    MachineFault("a folder cannot be written", re.compile(r"Permission denied|Read-only file system", re.I),
+                 "give the user that runs the pipeline write access to the warehouse folder and read access to "
+                 "the landing folder, or mount them read-write"),
+    MachineFault("the process ran out of file handles", re.compile(r"Too many open files"),
+                 "raise its limit (`ulimit -n`, or LimitNOFILE= of the service that starts it)"),
+    MachineFault("the disk reported an I/O error", re.compile(r"Input/output error"),
+                 "check the disk (`dmesg`, its SMART status) before the next run"),
+)
+AFTERWARDS = "nothing was published and no landing file got a verdict: the next run resumes by itself"
+
+
+def remedies(errors: Iterable[str]) -> list[str]:
+    """What to do about each machine fault named in `errors` (error messages), once each."""
+    text = "\n".join(errors)
+    return [f"{fault.name}: {fault.remedy}; then run again ({AFTERWARDS})"
+            for fault in FAULTS if fault.signs.search(text)]
+
+
+def failure_message(error: Any) -> str:
+    """The message of a failed step's error (Dagster's SerializableErrorInfo): the pipeline's own exception,
+    which says what it means for the run, rather than Dagster's wrapper around it; and the innermost cause's
+    first line when the message does not already quote it (DuckDB's or the system's words)."""
+    chain = []
+    while error is not None:
+        chain.append(error)
+        error = error.cause
+    if not chain:
+        return ""
+    own = next((e for e in chain if not (e.cls_name or "").startswith("Dagster")), chain[-1])
+    message = own.message.strip()
+    root = chain[-1].message.strip().splitlines()
+    cause = root[0] if root else ""
+    if cause and cause.split(": ", 1)[-1] not in message:
+        lines = message.splitlines() or [""]
+        message = "\n".join([f"{lines[0]} (caused by {cause})", *lines[1:]])
+    return message
