@@ -36,6 +36,29 @@ class WarehouseBusy(RuntimeError):
     """Another process has `warehouse.duckdb` open (the message names it)."""
 
 
+class WarehouseDamaged(RuntimeError):
+    """`warehouse.duckdb` cannot be read as a database (the message says what the operator can do)."""
+
+
+#: DuckDB's words when another process holds the file's lock ("lock" alone would match "block" too: a
+#: damaged file's "checksum ... in block at location ..." was once reported as a busy warehouse).
+_LOCK_HELD = re.compile(r"Could not set lock on file|Conflicting lock is held")
+#: DuckDB's words for a file it cannot read as a database: damaged blocks, a foreign or truncated file, its log.
+_DAMAGED = re.compile(r"Corrupt database file|not a valid DuckDB database file|Could not read enough bytes from file"
+                      r"|replaying WAL|Failure while replaying")
+
+
+def _damaged(db_path: Path, exc: duckdb.Error) -> WarehouseDamaged:
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return WarehouseDamaged(
+        f"{db_path} cannot be read as a database ({first}). serving.duckdb is untouched: BI tools keep the last "
+        f"published marts. To rebuild the warehouse from the landing directory, move the damaged file aside with "
+        f"its write-ahead log (mv {db_path.name} {db_path.name}.damaged; the same for {db_path.name}.wal if it "
+        "exists) and run again: every file in the landing directory is loaded again. A file no longer there is "
+        "not (the audit that listed its rows is in the damaged file): if that matters, restore warehouse.duckdb "
+        "from a backup instead.")
+
+
 def _holder_of(message: str) -> str:
     match = re.search(r"PID (\d+)", message)
     if not match:
@@ -111,7 +134,9 @@ class WarehouseResource(dg.ConfigurableResource):
                                      config={"threads": self.threads, "memory_limit": self.memory_limit})
                 break
             except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower():
+                if _DAMAGED.search(str(exc)):
+                    raise _damaged(self.db_path, exc) from exc
+                if not _LOCK_HELD.search(str(exc)):
                     raise
                 if time.monotonic() < deadline:
                     time.sleep(0.5)
@@ -122,7 +147,10 @@ class WarehouseResource(dg.ConfigurableResource):
         try:
             if not read_only:
                 con.execute(f"pragma {'enable' if checkpoint else 'disable'}_checkpoint_on_shutdown")
-                ensure_audit_schema(con)
+                try:
+                    ensure_audit_schema(con)  # the first read of the catalog
+                except duckdb.IOException as exc:
+                    raise (_damaged(self.db_path, exc) if _DAMAGED.search(str(exc)) else exc) from exc
             yield con
         finally:
             con.close()
