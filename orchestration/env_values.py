@@ -61,7 +61,7 @@ def flag(env: Mapping[str, str], name: str) -> bool:
 
 
 def file_mode(env: Mapping[str, str], name: str, default: int) -> int:
-    return read(env, name, default, lambda text: int(text, 8), "an octal file mode such as 0600 or 0640",
+    return read(env, name, default, lambda text: int(text, 8), "an octal file mode such as 0400 or 0440",
                 lambda v: 0 <= v <= 0o777)
 
 

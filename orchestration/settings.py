@@ -73,7 +73,7 @@ class Publishing:
     like the gates; the keys are secrets (never shown in a repr, never passed to dbt)."""
 
     publications_file: Path = PUBLICATIONS_FILE  # which tables and columns each role's file holds
-    file_mode: int = 0o600  # every serving file (the analyst's serving.duckdb too): readable by its owner only
+    file_mode: int = 0o400  # every serving file (the analyst's too): its owner's only; write bits are dropped
     keep_published: int = 30  # archives of the last N published files under <warehouse>/published/<run id>/
     keys: Mapping[str, str] = field(default_factory=dict, repr=False)  # role -> DuckDB encryption key
 

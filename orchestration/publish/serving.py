@@ -52,8 +52,16 @@ PUBLISHED_SCHEMAS = ("marts", "audit")
 RoleWriter = Callable[[ScratchDuckDB, Path, Path, Path, RoleSpec, "str | None"], dict[str, int]]
 # BI drivers lag behind DuckDB releases: write a storage format every DuckDB >= 1.0 can open.
 STORAGE_VERSION = "v1.0.0"
-#: Serving files are their owner's only unless configured otherwise (CW_SERVING_FILE_MODE).
-SERVING_MODE = 0o600
+#: Serving files are their owner's only unless configured otherwise (CW_SERVING_FILE_MODE), and read-only:
+#: nothing writes a published file (a publish writes a new one and renames it over the live one), so no write
+#: bit is ever set (`published_mode`). A program that opens one read-write by mistake (`duckdb serving.duckdb`)
+#: is refused rather than changing the marts, the base of the next delta publish and the archive (a hard link).
+SERVING_MODE = 0o400
+
+
+def published_mode(mode: int) -> int:
+    """The mode a published file gets: the configured one without its write bits."""
+    return mode & ~0o222
 
 
 @dataclass(frozen=True)
@@ -180,7 +188,7 @@ def _swap_in(warehouse_db: Path, serving_path: Path, fill: Callable[[duckdb.Duck
                                              targets.keys.get(role.name))
                        for role, path in others}
         for path in (*tmps.values(), tmp):
-            os.chmod(path, targets.file_mode)
+            os.chmod(path, published_mode(targets.file_mode))
             _fsync(path)
         if targets.keep_archives > 0:
             analyst = next((r.name for r in targets.roles if r.is_analyst), "analyst")

@@ -54,7 +54,7 @@ def test_each_role_file_holds_its_tables_and_columns_and_service_no_purchase_amo
     analyst = _columns(warehouse / "serving.duckdb")
     for role in ROLES:
         path = warehouse / role.file
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600, role.file
+        assert stat.S_IMODE(path.stat().st_mode) == 0o400, role.file  # its owner's, read-only
         held = _columns(path)
         if role.is_analyst:
             assert held == analyst

@@ -19,7 +19,7 @@ from orchestration.control.serving_state import Publication, read_publication
 from orchestration.publish import roles as roles_module
 from orchestration.publish.delta import Since
 from orchestration.publish.roles import PublicationsError, RoleSpec, load_publications
-from orchestration.publish.serving import Targets, update_serving, write_serving
+from orchestration.publish.serving import Targets, published_mode, update_serving, write_serving
 from orchestration.settings import PUBLICATIONS_FILE, Settings
 
 ROLES = load_publications(PUBLICATIONS_FILE)
@@ -105,9 +105,9 @@ def test_each_role_file_holds_its_tables_and_columns_and_service_no_amounts(tmp_
     assert "credit_limit" in finance["marts.dim_customer"]  # finance sees every column of its tables
     analyst = columns_of(tmp_path / "serving.duckdb")
     assert "revenue_12m" in analyst["marts.customer_profile"] and "audit.runs" in analyst
-    for role in ROLES:  # owner only, and each says which run it holds
+    for role in ROLES:  # owner only (the write bit of the configured 0600 dropped), and each says which run it holds
         path = tmp_path / role.file
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(path.stat().st_mode) == 0o400
         with duckdb.connect(str(path), read_only=True) as con:
             assert con.execute("select run_id from audit.publication").fetchall() == [("r1",)]
             # descriptions travel with the tables
@@ -179,8 +179,8 @@ def test_settings_read_the_mode_the_archives_and_the_keys_as_secrets():
     from orchestration.settings import environ_without_secrets
 
     assert "CW_SERVING_KEY_FINANCE" not in environ_without_secrets({"CW_SERVING_KEY_FINANCE": "s3cret", "A": "1"})
-    mode = write_mode = Settings.from_env({}).publishing.file_mode
-    assert mode == write_mode == 0o600
+    assert Settings.from_env({}).publishing.file_mode == 0o400
+    assert published_mode(0o640) == 0o440 and published_mode(0o666) == 0o444  # nothing writes a published file
 
 
 def _httpfs_loadable() -> bool:
