@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.ingest.sql_text import literal
 from orchestration.publish.comments import copy_comments
 from orchestration.publish.delta import DATED, INCREMENTAL_KEYS, Since
 from orchestration.publish.roles import (
@@ -47,7 +48,7 @@ def update_role_file(source: Path, live: Path, target: Path, role: RoleSpec, key
     counts = None
     con = role_connection(scratch)
     try:
-        con.execute(f"attach '{source}' as src (read_only)")
+        con.execute(f"attach {literal(source)} as src (read_only)")
         if _attach_live_copy(con, target, key):
             listed = {(schema, table): columns for schema, table, columns in selected(con, role)}
             if _same_start(con, listed, changed.marts_run):

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from orchestration.ingest.sql_text import literal
 from orchestration.publish.comments import copy_comments
 from orchestration.publish.copying import copy_tables
 from orchestration.spill import ScratchDuckDB
@@ -127,7 +128,7 @@ def attach_role_file(con: duckdb.DuckDBPyConnection, path: Path, key: str | None
         options.append(f"encryption_key '{_quote(key)}'")
     if new:
         options.append(f"storage_version '{ENCRYPTED_STORAGE_VERSION if key else PLAIN_STORAGE_VERSION}'")
-    con.execute(f"attach '{path}' as srv{f' ({chr(44).join(options)})' if options else ''}")
+    con.execute(f"attach {literal(path)} as srv{f' ({chr(44).join(options)})' if options else ''}")
 
 
 def copy_projections(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]],
@@ -152,7 +153,7 @@ def write_role_file(source: Path, target: Path, role: RoleSpec, key: str | None,
     """Fill `target` (a new file) with the role's part of the analyst file `source`; rows per table."""
     con = role_connection(scratch)
     try:
-        con.execute(f"attach '{source}' as src (read_only)")
+        con.execute(f"attach {literal(source)} as src (read_only)")
         attach_role_file(con, target, key)
         listed = {(schema, table): columns for schema, table, columns in selected(con, role)}
         listed["audit", "publication"] = ["*"]

@@ -38,6 +38,7 @@ import duckdb
 from orchestration.audit.schema import comment_audit_tables
 from orchestration.control import archive
 from orchestration.control.serving_state import PUBLICATION_DDL, Publication
+from orchestration.ingest.sql_text import literal
 from orchestration.publish.comments import copy_comments
 from orchestration.publish.copying import copy_tables
 from orchestration.publish.delta import Since, apply_changes
@@ -113,7 +114,7 @@ def write_serving(warehouse_db: Path, serving_path: Path, publication: Publicati
     """Copy marts + audit of `warehouse_db` into a new file and rename it over `serving_path`."""
 
     def fill(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
-        con.execute(f"attach '{tmp}' as srv (storage_version '{STORAGE_VERSION}')")
+        con.execute(f"attach {literal(tmp)} as srv (storage_version '{STORAGE_VERSION}')")
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"create schema if not exists srv.{schema}")
         copy_tables(con, _tables(con, "wh", ("marts",)))
@@ -136,7 +137,7 @@ def update_serving(warehouse_db: Path, serving_path: Path, publication: Publicat
     how: dict[str, str] = {}
 
     def fill(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
-        con.execute(f"attach '{tmp}' as srv")  # a copy of the live file: it keeps its storage version
+        con.execute(f"attach {literal(tmp)} as srv")  # a copy of the live file: it keeps its storage version
         how.update(apply_changes(con, changed, publication.kind == "history_only",
                                  lambda tables: copy_tables(con, tables)))
         con.execute("drop schema if exists srv.audit cascade")
@@ -176,7 +177,7 @@ def _swap_in(warehouse_db: Path, serving_path: Path, fill: Callable[[duckdb.Duck
             shutil.copyfile(serving_path, tmp)
         con = scratch.connect()
         try:
-            con.execute(f"attach '{warehouse_db}' as wh (read_only)")
+            con.execute(f"attach {literal(warehouse_db)} as wh (read_only)")
             fill(con, tmp)
             counts = {f"{schema}.{table}": con.execute(f'select count(*) from srv.{schema}."{table}"').fetchone()[0]
                       for schema, table in _tables(con, "srv")}

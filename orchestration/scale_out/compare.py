@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.ingest.sql_text import literal
 from orchestration.scale_out.lake import lake_tables, parquet_scan
 
 #: Schemas of the working warehouse that are published (serving.duckdb's `marts`, and dbt's audit model).
@@ -85,7 +86,7 @@ def compare_builds(warehouse_db: Path, lake: Path) -> list[TableDiff]:
     """Every published table of the DuckDB build in `warehouse_db` against its Spark twin in `lake`."""
     con = duckdb.connect()
     try:
-        con.execute(f"attach '{warehouse_db}' as wh (read_only)")
+        con.execute(f"attach {literal(warehouse_db)} as wh (read_only)")
         diffs = []
         for schema, only in COMPARED.items():
             tables = only or [t for (t,) in con.execute(

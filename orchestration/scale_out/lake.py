@@ -13,6 +13,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.ingest.sql_text import literal
+
 LOAD_LOG_EXPORT = Path("audit") / "load_log" / "load_log.parquet"
 
 
@@ -35,7 +37,7 @@ def lake_tables(lake: Path, schema: str) -> list[str]:
 def parquet_scan(lake: Path, schema: str, table: str) -> str:
     """A DuckDB table expression over a Spark table's files (partition folders become columns)."""
     glob = table_dir(lake, schema, table) / "**" / "*.parquet"
-    return f"read_parquet('{glob}', hive_partitioning = true, union_by_name = true)"
+    return f"read_parquet({literal(glob)}, hive_partitioning = true, union_by_name = true)"
 
 
 def export_load_log(warehouse_db: Path, lake: Path) -> Path:
@@ -49,7 +51,7 @@ def export_load_log(warehouse_db: Path, lake: Path) -> Path:
         columns = ", ".join(name for (name,) in con.execute(
             "select column_name from duckdb_columns() where schema_name = 'audit' and table_name = 'load_log' "
             "order by column_index").fetchall())
-        con.execute(f"copy (select {columns} from audit.load_log) to '{tmp}' (format parquet)")
+        con.execute(f"copy (select {columns} from audit.load_log) to {literal(tmp)} (format parquet)")
     finally:
         con.close()
     os.replace(tmp, target)

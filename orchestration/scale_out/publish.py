@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.control.serving_state import Publication
+from orchestration.ingest.sql_text import literal
 from orchestration.publish.serving import (
     PUBLISHED_SCHEMAS,
     STORAGE_VERSION,
@@ -43,7 +44,7 @@ def publish_from_lake(warehouse_db: Path, lake: Path, serving_path: Path, run_id
                               rule_version=rule_version, kind="full", published_at=now)
 
     def fill(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
-        con.execute(f"attach '{tmp}' as srv (storage_version '{STORAGE_VERSION}')")
+        con.execute(f"attach {literal(tmp)} as srv (storage_version '{STORAGE_VERSION}')")
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"create schema if not exists srv.{schema}")
         for table in lake_tables(lake, "marts"):

@@ -17,7 +17,8 @@ def dagster_home(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def published(demo_landing, tmp_path_factory, dagster_home):
-    warehouse = tmp_path_factory.mktemp("wh")
+    # a folder name with a quote and a space: every SQL text the pipeline and dbt write must quote the path
+    warehouse = tmp_path_factory.mktemp("wh") / "o'brien's warehouse"
     result = run_cli("run", "--landing", str(demo_landing), "--warehouse", str(warehouse),
                      env={"DAGSTER_HOME": str(dagster_home)})
     assert result.returncode == 0, result.stdout + result.stderr
@@ -28,7 +29,7 @@ def published(demo_landing, tmp_path_factory, dagster_home):
 def published_copy(published, tmp_path) -> Path:
     """A copy of the published warehouse, so a failing run can be tried on top of a good state."""
     warehouse, _ = published
-    copy = tmp_path / "wh"
+    copy = tmp_path / "wh 'copy'"  # quoted too: the nights' delta publishes attach the live files by their path
     shutil.copytree(warehouse, copy)
     return copy
 
