@@ -17,6 +17,7 @@ T = TypeVar("T")
 
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
+_FLAGS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
 
 
 class SettingsError(ValueError):
@@ -56,8 +57,7 @@ def day(env: Mapping[str, str], name: str, default: date | None) -> date | None:
 
 
 def flag(env: Mapping[str, str], name: str) -> bool:
-    return read(env, name, False, lambda text: {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
-                .get(text.lower()), f"one of {', '.join(_TRUE + _FALSE)}")
+    return read(env, name, False, lambda text: _FLAGS.get(text.lower()), f"one of {', '.join(_FLAGS)}")
 
 
 def file_mode(env: Mapping[str, str], name: str, default: int) -> int:

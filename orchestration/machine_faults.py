@@ -41,6 +41,26 @@ FAULTS = (
 AFTERWARDS = "nothing was published and no landing file got a verdict: the next run resumes by itself"
 
 
+#: Per failed step: the first part of its error's message, not the stack trace.
+MAX_ERROR_CHARS = 500
+
+
+def step_errors(step_failure_events: Iterable[Any]) -> dict[str, str]:
+    """Failed step key → its error's message (`failure_message`, truncated), from a run's STEP_FAILURE events
+    (Dagster's DagsterEvent)."""
+    errors: dict[str, str] = {}
+    for event in step_failure_events:
+        error = getattr(event.event_specific_data, "error", None)
+        message = failure_message(error) if error is not None else (event.message or "")
+        errors[event.step_key or "?"] = message[:MAX_ERROR_CHARS]
+    return errors
+
+
+def advice(errors: Iterable[str]) -> str:
+    """`remedies` as the end of a run's message ("; what to do: ..." each), or "" when no fault is named."""
+    return "".join(f"; what to do: {remedy}" for remedy in remedies(errors))
+
+
 def remedies(errors: Iterable[str]) -> list[str]:
     """What to do about each machine fault named in `errors` (error messages), once each."""
     text = "\n".join(errors)

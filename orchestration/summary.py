@@ -12,8 +12,8 @@ import sys
 import dagster as dg
 import duckdb
 
-from orchestration.automation.alerts import alert_payload, rejection_payload, send, step_errors
-from orchestration.machine_faults import remedies
+from orchestration.automation.alerts import alert_payload, rejection_payload, send
+from orchestration.machine_faults import remedies, step_errors
 from orchestration.quality.results import failed_blocking_checks
 from orchestration.settings import Settings
 

@@ -7,8 +7,8 @@ import errno
 
 import dagster as dg
 
-from orchestration.automation.alerts import alert_payload, step_errors
-from orchestration.machine_faults import remedies
+from orchestration.automation.alerts import alert_payload
+from orchestration.machine_faults import remedies, step_errors
 
 
 def test_each_machine_fault_gets_its_remedy_once_and_a_data_failure_none():

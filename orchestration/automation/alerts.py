@@ -18,28 +18,16 @@ from __future__ import annotations
 import http.client
 import json
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 import dagster as dg
 
 from orchestration.control.plan import TRIGGER_TAG
-from orchestration.machine_faults import failure_message, remedies
+from orchestration.machine_faults import MAX_ERROR_CHARS, remedies, step_errors
 from orchestration.resources import AlertResource
 
 WEBHOOK_TIMEOUT_SECONDS = 5.0
-MAX_ERROR_CHARS = 500  # per step: the first part of the message, not the stack trace
-
-
-def step_errors(step_failure_events: Iterable[dg.DagsterEvent]) -> dict[str, str]:
-    """Failed step key → its error's message (machine_faults.failure_message, truncated), from a run's
-    STEP_FAILURE events."""
-    errors: dict[str, str] = {}
-    for event in step_failure_events:
-        error = getattr(event.event_specific_data, "error", None)
-        message = failure_message(error) if error is not None else (event.message or "")
-        errors[event.step_key or "?"] = message[:MAX_ERROR_CHARS]
-    return errors
 
 
 def alert_payload(*, run_id: str, job_name: str, tags: Mapping[str, str], message: str,

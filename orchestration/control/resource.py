@@ -30,7 +30,7 @@ from orchestration.control.plan import (
     trigger_of,
 )
 from orchestration.control.start import start_run
-from orchestration.machine_faults import failure_message, remedies
+from orchestration.machine_faults import advice, step_errors
 from orchestration.resources import LandingResource, WarehouseResource
 
 PARTITION_TAG = "dagster/partition"
@@ -111,9 +111,9 @@ class RunControlResource(dg.ConfigurableResource):
                     f"blocking check(s) failed: {', '.join(checks[:10])}" if checks else "",
                     "the publish step did not run (an upstream asset was not built)" if not failed and not checks
                     else ""]))
-                advice = "".join(f"; what to do: {remedy}" for remedy in remedies(errors))
                 audit.record_run(con, plan.run_id, status="failed", published=False,
-                                 message=f"{why}; serving.duckdb was left untouched (see the Dagster run log){advice}")
+                                 message=f"{why}; serving.duckdb was left untouched (see the Dagster run log)"
+                                         f"{advice(errors)}")
             else:
                 audit.record_run(con, plan.run_id, status="success", published=False,
                                  message="the run did not include the publish step: nothing was published")
@@ -130,12 +130,8 @@ def _failed_steps(context: dg.InitResourceContext, run_id: str) -> tuple[list[st
     if context.instance is None:
         return [], []
     events = context.instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
-    errors = []
-    for event in events:
-        error = getattr(event.dagster_event.event_specific_data, "error", None) if event.dagster_event else None
-        if error is not None:
-            errors.append(failure_message(error))
-    return sorted({event.step_key for event in events if event.step_key}), errors
+    errors = step_errors(event.dagster_event for event in events if event.dagster_event)
+    return sorted(errors), list(errors.values())
 
 
 def _started_at(context: dg.InitResourceContext, run_id: str) -> datetime | None:

@@ -25,7 +25,7 @@ from orchestration.audit.writes import utc_now
 from orchestration.control.plan import PUBLISH_ASSET_PATH, RunPlan
 from orchestration.control.resource import RunControlResource
 from orchestration.control.serving_state import Publication, free_space
-from orchestration.machine_faults import remedies
+from orchestration.machine_faults import advice
 from orchestration.publish.delta import Since, since
 from orchestration.publish.gate import gate_message, refusals
 from orchestration.publish.roles import load_publications
@@ -100,10 +100,9 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey], expected_checks: Collec
             published = _publish(warehouse, publication, changed, targets)
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
-            advice = "".join(f"; what to do: {remedy}" for remedy in remedies([error]))
             with warehouse.connect() as con:
                 audit.record_run(con, plan.run_id, status="failed", published=False,
-                                 message=f"publish failed, serving.duckdb left as it was: {error}{advice}")
+                                 message=f"publish failed, serving.duckdb left as it was: {error}{advice([error])}")
             raise
         message = _message(publication, plan)
         with warehouse.connect() as con:
