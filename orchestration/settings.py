@@ -108,6 +108,12 @@ class Settings:
     catchup_days: int = 7  # the schedule catches up unpublished nights this far back
     publishing: Publishing = Publishing()
 
+    def __post_init__(self) -> None:
+        if "?" in str(self.warehouse_dir):  # from CW_WAREHOUSE_DIR or --warehouse
+            raise values.SettingsError(
+                f"the warehouse folder {str(self.warehouse_dir)!r} holds a '?', which DuckDB reads in a database's "
+                "path as the start of its options: choose a folder name without '?'")
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """The settings of `env` (the process environment); SettingsError names a variable that is not usable."""

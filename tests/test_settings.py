@@ -67,3 +67,13 @@ def test_the_cli_refuses_an_unusable_setting_in_one_line_and_writes_nothing(tmp_
     assert result.stderr.strip() == ("error: CW_DUCKDB_THREADS='two' is not a whole number of at least 1: fix or "
                                      "unset it (the README lists the settings and their defaults)")
     assert not (tmp_path / "wh").exists()
+
+
+def test_a_warehouse_folder_with_a_question_mark_is_refused_before_anything_is_written(tmp_path):
+    # DuckDB reads a database path's '?' as the start of its options (the WAL would go to "wh.wal?x/...")
+    result = run_cli("run", "--landing", str(tmp_path), "--warehouse", str(tmp_path / "wh?x"), "--as-of", "2025-12-31")
+    assert result.returncode == 2
+    assert "holds a '?'" in result.stderr and "choose a folder name without '?'" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(SettingsError, match="holds a '\\?'"):
+        Settings.from_env({"CW_WAREHOUSE_DIR": "/srv/wh?"})

@@ -62,10 +62,11 @@ def latest_order_date(raw_order_lines: Path, pending_files: Iterable[Path]) -> d
     con = duckdb.connect(":memory:")
     try:
         candidates = []
-        raw_glob = Path(raw_order_lines) / "**" / "*.parquet"
-        if any(Path(raw_order_lines).glob("**/*.parquet")):
+        # the files by name, not a glob: a folder named `data [old]` is no pattern
+        raw_files = sorted(str(p) for p in Path(raw_order_lines).glob("**/*.parquet"))
+        if raw_files:
             candidates.append(con.execute(
-                "select max(order_date) from read_parquet(?, union_by_name = true)", [str(raw_glob)]).fetchone()[0])
+                "select max(order_date) from read_parquet(?, union_by_name = true)", [raw_files]).fetchone()[0])
         for path in pending_files:
             try:
                 candidates.append(con.execute(

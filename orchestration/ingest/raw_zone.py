@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.feeds import FeedSpec
-from orchestration.ingest.sql_text import ident, literal
+from orchestration.ingest.sql_text import glob_root, ident, literal
 
 SCHEMA_FILE = "_schema.parquet"
 
@@ -29,7 +29,7 @@ def parquet_files(path: str | Path) -> str:
     """What `read_parquet` reads for one `audit.load_log.raw_path`: the parts of its folder (a single
     `.parquet` file of an older warehouse as it is)."""
     text = str(path)
-    return text if text.endswith(".parquet") else f"{text}/*.parquet"
+    return text if text.endswith(".parquet") else f"{glob_root(text)}/*.parquet"
 
 
 def ensure_schema_file(raw_dir: Path, spec: FeedSpec) -> Path:

@@ -24,6 +24,17 @@ def literal(value: str | Path | date | datetime | int | None) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+#: DuckDB's file globbing reads `*`, `?` and `[` as patterns; in brackets each is itself.
+_GLOB_LITERAL = str.maketrans({"[": "[[]", "*": "[*]", "?": "[?]"})
+
+
+def glob_root(folder: str | Path) -> str:
+    """A folder's path as the literal start of a DuckDB glob (`glob_root(d) + "/*.parquet"`): a folder named
+    `data [old]` is read as that name, not as `data o`, `data l` or `data d`. (A path without a pattern needs
+    no escaping: DuckDB opens a file that exists as it is named.)"""
+    return str(folder).translate(_GLOB_LITERAL)
+
+
 def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.sql_text import literal
+from orchestration.ingest.sql_text import glob_root, literal
 
 LOAD_LOG_EXPORT = Path("audit") / "load_log" / "load_log.parquet"
 
@@ -36,7 +36,7 @@ def lake_tables(lake: Path, schema: str) -> list[str]:
 
 def parquet_scan(lake: Path, schema: str, table: str) -> str:
     """A DuckDB table expression over a Spark table's files (partition folders become columns)."""
-    glob = table_dir(lake, schema, table) / "**" / "*.parquet"
+    glob = f"{glob_root(table_dir(lake, schema, table))}/**/*.parquet"
     return f"read_parquet({literal(glob)}, hive_partitioning = true, union_by_name = true)"
 
 
