@@ -86,7 +86,10 @@ def summarize(settings: Settings, result: dg.ExecuteInProcessResult, seconds: fl
     if shown:
         print(f"  {shown}", file=sys.stderr)
     for step, error in errors.items():
-        print(f"  step {step}: {error.splitlines()[0] if error else ''}", file=sys.stderr)
+        first = error.splitlines()[0] if error else ""
+        said = first.partition(": ")[2]  # past the exception's name
+        if not (said and said in shown):  # the run's message printed above says it already
+            print(f"  step {step}: {first}", file=sys.stderr)
     run_errors = _run_errors(result) if not errors else []
     for error in run_errors:
         print(f"  {error}", file=sys.stderr)

@@ -70,6 +70,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "gate_overrides": "Gates an operator overrode for this run (e.g. accept_snapshot_shrink).",
         "code_version": "The code the run ran: git:<commit> (+dirty when the work tree differed) when git knew it, "
                         "else fingerprint:<code fingerprint of audit.run_inputs>.",
+        "published_files": "The files the run swapped in, each with its size and modification time (JSON): a later "
+                           "run builds on a live file only while both are unchanged.",
     }),
     "run_inputs": ("The plan of each run, fixed at its start: what its marts are a function of, and how it builds "
                    "them.", {

@@ -69,6 +69,7 @@ alter table audit.runs add column if not exists trigger varchar;         -- cli 
 alter table audit.runs add column if not exists mode varchar;            -- skip | incremental | full | ingest_only
 alter table audit.runs add column if not exists gate_overrides varchar;  -- e.g. accept_snapshot_shrink
 alter table audit.runs add column if not exists code_version varchar;    -- git:<commit>[+dirty] | fingerprint:<fp>
+alter table audit.runs add column if not exists published_files varchar; -- JSON {file: [bytes, mtime_ns]} it swapped in
 
 -- The run plan (orchestration/control/plan.py), fixed once at the start of every run: what the
 -- marts of the run are a function of, and how the run builds them.

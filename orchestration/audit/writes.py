@@ -98,15 +98,17 @@ def record_dbt_results(con: duckdb.DuckDBPyConnection, run_id: str, tests: Seque
 def record_run(con: duckdb.DuckDBPyConnection, run_id: str, *, status: str, as_of: date | None = None,
                rule_version: str | None = None, published: bool | None = None, message: str | None = None,
                started_at: datetime | None = None, finished: bool = True, trigger: str | None = None,
-               mode: str | None = None, gate_overrides: str | None = None, code_version: str | None = None) -> None:
+               mode: str | None = None, gate_overrides: str | None = None, code_version: str | None = None,
+               published_files: str | None = None) -> None:
     """Insert or update the run's `audit.runs` row. Status: started | publishing | success | failed |
     interrupted. A value left None keeps what the row holds."""
     con.execute(
         """
         insert into audit.runs (run_id, as_of_date, started_at, finished_at, status, rule_version, published, message,
-                                trigger, mode, gate_overrides, code_version)
+                                trigger, mode, gate_overrides, code_version, published_files)
         values ($run_id, $as_of, coalesce($started_at, $now), $finished_at, $status, $rule_version,
-                coalesce($published, false), $message, $trigger, $mode, $gate_overrides, $code_version)
+                coalesce($published, false), $message, $trigger, $mode, $gate_overrides, $code_version,
+                $published_files)
         on conflict (run_id) do update set
             as_of_date = coalesce(excluded.as_of_date, runs.as_of_date),
             finished_at = excluded.finished_at,
@@ -117,12 +119,13 @@ def record_run(con: duckdb.DuckDBPyConnection, run_id: str, *, status: str, as_o
             trigger = coalesce(excluded.trigger, runs.trigger),
             mode = coalesce(excluded.mode, runs.mode),
             gate_overrides = coalesce(excluded.gate_overrides, runs.gate_overrides),
-            code_version = coalesce(excluded.code_version, runs.code_version)
+            code_version = coalesce(excluded.code_version, runs.code_version),
+            published_files = coalesce(excluded.published_files, runs.published_files)
         """,
         {"run_id": run_id, "as_of": as_of, "started_at": started_at, "now": utc_now(),
          "finished_at": utc_now() if finished else None, "status": status, "rule_version": rule_version,
          "published": published, "message": message, "trigger": trigger, "mode": mode,
-         "gate_overrides": gate_overrides, "code_version": code_version},
+         "gate_overrides": gate_overrides, "code_version": code_version, "published_files": published_files},
     )
 
 

@@ -27,7 +27,7 @@ from orchestration.control.fingerprint import (
     inputs_fingerprint,
     landing_fingerprint,
 )
-from orchestration.control.serving_state import Publication, read_publication
+from orchestration.control.serving_state import Publication, live_publication
 from orchestration.feeds import FEEDS
 from orchestration.landing import list_feed
 
@@ -88,6 +88,9 @@ class RunPlan:
     #: `run --accept-held-files`: the files held by earlier runs that failed their checks are published as they
     #: are; this run checks only its own (quality/batches.loads_in_scope).
     accept_held_files: bool = False
+    #: Why the run may not build on the live serving files (changed after their publish: control/serving_state.
+    #: live_publication): no skip, and the publish writes them whole. None when it may.
+    serving_distrusted: str | None = None
 
     @property
     def builds_marts(self) -> bool:
@@ -118,15 +121,19 @@ def recorded_plan(con: duckdb.DuckDBPyConnection, run_id: str, serving_path: Pat
     overrides = con.execute("select gate_overrides from audit.runs where run_id = ?", [run_id]).fetchone()
     reason = values["mode_reason"] or ""
     last = last_successful_build(con, run_id) if values["mode"] == "incremental" else None
+    serving, distrusted = live_publication(con, serving_path)
+    if values["mode"] == "skip":  # decided on the files as they were a moment ago; the next run sees a change since
+        distrusted = None
     return RunPlan(run_id=run_id, trigger=values["trigger"], as_of=values["as_of_date"],
                    settle_seconds=float(values["settle_seconds"] or 0), rebuild="rebuild" in reason,
                    accept_snapshot_shrink="accept_snapshot_shrink" in ((overrides or [None])[0] or ""),
                    landing_files=values["landing_files"] or 0, landing_fingerprint=values["landing_fingerprint"] or "",
                    code_fingerprint=values["code_fingerprint"], dbt_fingerprint=values["dbt_fingerprint"] or "",
                    inputs_fingerprint=values["inputs_fingerprint"], raw_files=values["raw_files"],
-                   mode=values["mode"], mode_reason=reason, serving=read_publication(serving_path),
+                   mode=values["mode"], mode_reason=reason, serving=serving,
                    verified_build=last[0] if last else None,
-                   accept_held_files="accept_held_files" in ((overrides or [None])[0] or ""))
+                   accept_held_files="accept_held_files" in ((overrides or [None])[0] or ""),
+                   serving_distrusted=distrusted)
 
 
 def make_plan(con: duckdb.DuckDBPyConnection, *, run_id: str, trigger: Trigger, as_of: date | None,
@@ -140,11 +147,13 @@ def make_plan(con: duckdb.DuckDBPyConnection, *, run_id: str, trigger: Trigger, 
     dbt_code = dbt_code or dbt_code_fingerprint()
     fingerprint = inputs_fingerprint(landing, as_of.isoformat() if as_of else "", code)
     (raw_files,) = con.execute("select count(*) from audit.load_log where status = 'loaded'").fetchone()
-    serving = read_publication(serving_path)
-    mode, reason, verified = _mode(con, run_id, as_of, fingerprint, dbt_code, serving, rebuild)
+    serving, distrusted = live_publication(con, serving_path)
+    mode, reason, verified = _mode(con, run_id, as_of, fingerprint, dbt_code, None if distrusted else serving, rebuild)
+    if distrusted and as_of is not None:
+        reason = f"{reason}; {distrusted}: not built on"
     return RunPlan(run_id, trigger, as_of, settle_seconds, rebuild, accept_snapshot_shrink, len(files), landing, code,
                    dbt_code, fingerprint, raw_files, mode, reason, serving, code_version(code), verified,
-                   accept_held_files)
+                   accept_held_files, distrusted)
 
 
 def _mode(con: duckdb.DuckDBPyConnection, run_id: str, as_of: date | None, fingerprint: str, dbt_code: str,

@@ -24,7 +24,7 @@ from orchestration import audit
 from orchestration.audit.writes import utc_now
 from orchestration.control.plan import PUBLISH_ASSET_PATH, RunPlan
 from orchestration.control.resource import RunControlResource
-from orchestration.control.serving_state import Publication, free_space
+from orchestration.control.serving_state import Publication, file_stamps, free_space
 from orchestration.machine_faults import advice
 from orchestration.publish.delta import Since, since
 from orchestration.publish.gate import gate_message, refusals
@@ -61,7 +61,17 @@ def _message(publication: Publication, plan: RunPlan) -> str:
     if publication.kind == "history_only":
         return (f"as-of {plan.as_of} is older than the {publication.as_of} serving holds: its history rows were "
                 f"published, the marts of {publication.as_of} kept")
-    return f"published the marts of as-of {plan.as_of}"
+    distrusted = f"; {plan.serving_distrusted}: written whole, not from it" if plan.serving_distrusted else ""
+    return f"published the marts of as-of {plan.as_of}{distrusted}"
+
+
+def distrusted_history(plan: RunPlan, publication: Publication) -> str:
+    """Why a history-only publish does not happen on live files changed after their publish: it would keep their
+    marts (of a D this run does not build), so serving must first be published afresh for that D."""
+    return (f"{plan.serving_distrusted}. As-of {plan.as_of} is older than the {publication.as_of} serving holds, "
+            f"and its history rows would be added to those files as they are now: nothing published. Run "
+            f"`run --as-of {publication.as_of}` first (it rebuilds and publishes serving whole), then {plan.as_of} "
+            "again; the nightly run does the first by itself")
 
 
 def build_publish_asset(upstream: Sequence[dg.AssetKey], expected_checks: Collection[tuple[str, str]],
@@ -93,8 +103,13 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey], expected_checks: Collec
                 return dg.MaterializeResult(metadata={"kind": "unchanged", "marts_run_id": plan.serving.marts_run_id,
                                                       "as_of_date": str(plan.serving.as_of)})
             publication = publication_of(plan, rule_version)
+            if publication.kind == "history_only" and plan.serving_distrusted:
+                message = distrusted_history(plan, publication)
+                audit.record_run(con, plan.run_id, status="failed", published=False, message=message,
+                                 rule_version=rule_version)
+                raise GateFailed(description=message)
             changed = since(con, plan.serving.marts_run_id, plan.as_of) \
-                if plan.serving and warehouse.serving_path.exists() else None
+                if plan.serving and not plan.serving_distrusted and warehouse.serving_path.exists() else None
             audit.record_run(con, plan.run_id, status="publishing", rule_version=rule_version, finished=False)
         try:
             published = _publish(warehouse, publication, changed, targets)
@@ -105,8 +120,10 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey], expected_checks: Collec
                                  message=f"publish failed, serving.duckdb left as it was: {error}{advice([error])}")
             raise
         message = _message(publication, plan)
+        stamps = file_stamps([published.path, *(role.path for role in published.roles.values())])
         with warehouse.connect() as con:
-            audit.record_run(con, plan.run_id, status="success", published=True, message=message)
+            audit.record_run(con, plan.run_id, status="success", published=True, message=message,
+                             published_files=stamps)
         report = write_report(published.path, published.path.with_name("report.html"))
         context.log.info(f"{message}: {published.path} ({published.bytes:,} bytes) and {report}")
         table = "\n".join(["| table | rows |", "| --- | ---: |"]

@@ -4,6 +4,7 @@ already holds marts of the same inputs), incremental, full or ingest-only."""
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from datetime import date
 from pathlib import Path
@@ -12,9 +13,9 @@ import duckdb
 import pytest
 
 from orchestration.audit import ensure_audit_schema, record_dbt_outcome, record_plan
-from orchestration.audit.writes import utc_now
+from orchestration.audit.writes import record_run, utc_now
 from orchestration.control.plan import make_plan, recorded_plan, settle_seconds_for, trigger_of
-from orchestration.control.serving_state import PUBLICATION_DDL
+from orchestration.control.serving_state import PUBLICATION_DDL, file_stamps
 
 D = date(2025, 12, 31)
 
@@ -114,6 +115,52 @@ def test_a_new_or_rewritten_landing_file_changes_the_inputs(places):
     serve(places, first.inputs_fingerprint)
     land(places[1], "erp/order_lines/order_lines_20251231.csv", "order_no\nSO1\n")  # same name, new bytes
     assert plan(places).mode == "incremental"
+
+
+def published_by(places, run_id: str, *files: Path) -> None:
+    """Record what run `run_id`'s publish swapped in, as the publish step does."""
+    record_run(places[0], run_id, status="success", published=True, published_files=file_stamps(files))
+
+
+def test_a_live_file_changed_after_its_publish_is_not_built_on(places, tmp_path):
+    con, _, serving = places
+    first = built(places, "r1")
+    serve(places, first.inputs_fingerprint)
+    role_file = tmp_path / "serving_finance.duckdb"
+    role_file.write_bytes(b"role")
+    published_by(places, "r1", serving, role_file)
+    assert plan(places).mode == "skip"
+
+    # a copy that keeps the modification time (cp -p, rsync -t, a restore) is the same file
+    shutil.copy2(role_file, tmp_path / "kept")
+    os.replace(tmp_path / "kept", role_file)
+    assert plan(places).mode == "skip"
+
+    stat = role_file.stat()
+    role_file.write_bytes(b"ROLE")  # same size, written again: what root's read-write DuckDB session does
+    os.utime(role_file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+    again = plan(places)
+    assert (again.mode, again.serving.run_id) == ("incremental", "r1")  # rebuilt; the publish writes it whole
+    assert again.serving_distrusted == ("serving_finance.duckdb changed since run r1 published it (size or "
+                                        "modification time)")
+    assert again.mode_reason.endswith(f"; {again.serving_distrusted}: not built on")
+    record_plan(con, run_id="r9", inputs_fingerprint=again.inputs_fingerprint, as_of=D, raw_files=0,
+                code_fingerprint="code-1", dbt_fingerprint="dbt-1", trigger="cli", mode=again.mode,
+                mode_reason=again.mode_reason, landing_files=1, landing_fingerprint=again.landing_fingerprint,
+                settle_seconds=0, serving_run_id="r1", started_at=None, gate_overrides=None)
+    executed = recorded_plan(con, "r9", serving)  # what the run's steps read
+    assert executed.serving_distrusted == again.serving_distrusted
+
+    role_file.unlink()  # a file gone is changed too
+    assert "serving_finance.duckdb changed" in plan(places).serving_distrusted
+
+
+def test_a_publish_without_a_record_of_its_files_is_built_on_as_before(places):
+    # a warehouse from before the record, or a run killed between its swap and its record (recovery finished it)
+    first = built(places, "r1")
+    serve(places, first.inputs_fingerprint)
+    record_run(places[0], "r1", status="success", published=True)
+    assert plan(places).mode == "skip"
 
 
 def test_unsettled_files_are_not_inputs_yet(places):

@@ -216,3 +216,37 @@ def test_a_range_of_older_dates_adds_their_history_and_keeps_the_newest_marts(de
                            ).fetchall()
     assert dates == ["2025-12-29", "2025-12-30", "2025-12-31"]
     assert runs[-2:] == [("2025-12-29", "success", True), ("2025-12-30", "success", True)]
+
+
+def test_a_serving_file_changed_by_hand_is_published_again_not_built_on(demo_landing, published_copy):
+    """Published files are read-only, but root writes them anyway. A run builds on the live files (keeps them
+    when nothing is new, starts a delta or history-only publish from copies), so a file changed after its
+    publish is not built on: the run publishes in full from the warehouse and says so; a backfill of an older
+    date, which would keep the changed marts, publishes nothing and says what to run first."""
+    serving = published_copy / "serving.duckdb"
+    before = published_marts(serving)
+    same = run_cli("run", "--landing", str(demo_landing), "--warehouse", str(published_copy))
+    assert same.returncode == 0 and "mode skip" in same.stdout, same.stdout + same.stderr  # a copy with its mtimes
+
+    serving.chmod(0o600)
+    with duckdb.connect(str(serving)) as con:  # what a read-write session as root does
+        con.execute("update marts.customer_tier set tier = 'A'")
+    serving.chmod(0o400)
+    changed = published_marts(serving)
+    assert changed != before
+
+    older = run_cli("run", "--landing", str(demo_landing), "--warehouse", str(published_copy), "--as-of",
+                    "2025-12-30")
+    assert older.returncode == 1, older.stdout + older.stderr
+    assert "serving.duckdb changed since run" in older.stdout + older.stderr
+    assert "Run `run --as-of 2025-12-31` first" in older.stdout + older.stderr
+    assert published_marts(serving) == changed  # nothing published
+
+    again = run_cli("run", "--landing", str(demo_landing), "--warehouse", str(published_copy))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "mode incremental" in again.stdout
+    assert "serving.duckdb changed since run" in again.stdout and "written whole, not from it" in again.stdout
+    assert published_marts(serving) == before
+    after = run_cli("run", "--landing", str(demo_landing), "--warehouse", str(published_copy), "--as-of",
+                    "2025-12-30")
+    assert after.returncode == 0 and "history rows were published" in after.stdout, after.stdout + after.stderr
