@@ -23,10 +23,12 @@ class MachineFault:
 
 
 FAULTS = (
-    MachineFault("the disk is full", re.compile(r"No space left on device|\[Errno 28\]|Disk quota exceeded", re.I),
-                 "free space on the warehouse's disk (`df -h` on the warehouse folder; a run needs room for the "
-                 "raw zone's new files, DuckDB's write-ahead log and spill files, and a new serving file beside "
-                 "the live one)"),
+    # SQLite's words: Dagster's instance (runs, event log) under $DAGSTER_HOME
+    MachineFault("the disk is full",
+                 re.compile(r"No space left on device|\[Errno 28\]|Disk quota exceeded|database or disk is full", re.I),
+                 "free space on the warehouse's disk and on $DAGSTER_HOME's (`df -h` on both folders; a run needs "
+                 "room for the raw zone's new files, DuckDB's write-ahead log and spill files, a new serving file "
+                 "beside the live one, and Dagster's record of the run)"),
     MachineFault("memory ran out", re.compile(r"Out of Memory Error|MemoryError|Cannot allocate memory", re.I),
                  "stop what else uses the machine's memory, or raise CW_DUCKDB_MEMORY_LIMIT if the machine has "
                  "memory to spare (each DuckDB of a run may use that much: the Dagster process's and dbt's)"),
@@ -35,8 +37,9 @@ FAULTS = (
                  "the landing folder, or mount them read-write"),
     MachineFault("the process ran out of file handles", re.compile(r"Too many open files"),
                  "raise its limit (`ulimit -n`, or LimitNOFILE= of the service that starts it)"),
-    MachineFault("the disk reported an I/O error", re.compile(r"Input/output error"),
-                 "check the disk (`dmesg`, its SMART status) before the next run"),
+    # SQLite (Dagster's instance) says "disk I/O error" also when the disk filled while it wrote its journal
+    MachineFault("the disk reported an I/O error", re.compile(r"Input/output error|disk I/O error"),
+                 "check the disk (`dmesg`, its SMART status) and its free space (`df -h`) before the next run"),
 )
 AFTERWARDS = "nothing was published and no landing file got a verdict: the next run resumes by itself"
 

@@ -108,7 +108,7 @@ def _run_one(settings: Settings, defs: dg.Definitions, job: dg.JobDefinition, in
     reads it back): a run with nothing to rebuild then executes the publish step alone."""
     from orchestration.control.plan import PUBLISH_ASSET_PATH
     from orchestration.control.start import start_run
-    from orchestration.summary import summarize
+    from orchestration.summary import summarize, summarize_stopped
 
     started = time.perf_counter()
     run_id = str(uuid.uuid4())
@@ -123,9 +123,14 @@ def _run_one(settings: Settings, defs: dg.Definitions, job: dg.JobDefinition, in
     log_path = settings.warehouse_dir / "logs" / f"run-{time.strftime('%Y%m%dT%H%M%S')}-{as_of}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     # dbt's own progress lines go to the run's log file; the console gets the summary below
-    with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET, run_id=run_id,
-                                        partition_key=as_of.isoformat(), asset_selection=selection,
-                                        tags={TRIGGER_TAG: "cli", "as_of": as_of.isoformat()})
+    try:
+        with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+            result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET, run_id=run_id,
+                                            partition_key=as_of.isoformat(), asset_selection=selection,
+                                            tags={TRIGGER_TAG: "cli", "as_of": as_of.isoformat()})
+    except Exception as exc:  # not a step's failure (those are in the result): Dagster's own, e.g. its storage's
+        print(f"dbt and step output: {log_path}")
+        return summarize_stopped(settings, resources["warehouse"], run_id, job.name, as_of.isoformat(), exc,
+                                 time.perf_counter() - started)
     print(f"dbt and step output: {log_path}")
     return summarize(settings, result, time.perf_counter() - started)

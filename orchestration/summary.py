@@ -12,9 +12,11 @@ import sys
 import dagster as dg
 import duckdb
 
+from orchestration import audit
 from orchestration.automation.alerts import alert_payload, rejection_payload, send
-from orchestration.machine_faults import remedies, step_errors
+from orchestration.machine_faults import advice, remedies, step_errors
 from orchestration.quality.results import failed_blocking_checks
+from orchestration.resources import WarehouseResource
 from orchestration.settings import Settings
 
 MAX_LISTED = 10
@@ -137,3 +139,27 @@ def _print(run_id, seconds, run, files, rejected, not_read, quarantine_sample, w
         print(f"  quarantined {file} line {line}: {reason}")
     for asset, check, observed in warnings:
         print(f"  warning {asset} :: {check}: {observed}")
+
+
+def summarize_stopped(settings: Settings, warehouse: WarehouseResource, run_id: str, job_name: str, as_of: str,
+                      exc: Exception, seconds: float) -> int:
+    """What the CLI prints, records and alerts when Dagster itself stopped the run (`exc`, raised out of
+    `execute_in_process`: its instance could not store the run's events, e.g. $DAGSTER_HOME's disk is full),
+    so there is no run result to read. The run's `audit.runs` row says so when the warehouse can still be
+    written; otherwise the next run's recovery settles it (control/recovery.py). Exit status 1."""
+    error = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"
+    message = f"Dagster stopped the run: {error}"
+    recorded = f"{message}; serving.duckdb was left as it was{advice([error])}"
+    try:
+        with warehouse.connect() as con:
+            audit.record_run(con, run_id, status="failed", published=False, message=recorded)
+    except Exception:  # noqa: BLE001 - the disk may be the warehouse's too: the next run's recovery settles the row
+        pass
+    print(f"run {run_id}  ({seconds:.1f}s)  as-of {as_of}")
+    print(f"NOT published: {settings.serving_db} was left untouched", file=sys.stderr)
+    print(f"  {message}", file=sys.stderr)
+    for remedy in remedies([error]):
+        print(f"  what to do: {remedy}", file=sys.stderr)
+    send(_Console(), settings.alert_webhook,
+         alert_payload(run_id=run_id, job_name=job_name, tags={"as_of": as_of}, message=recorded, failed_steps={}))
+    return 1
