@@ -14,6 +14,7 @@ import duckdb
 
 from orchestration import audit
 from orchestration.automation.alerts import alert_payload, rejection_payload, send
+from orchestration.control.serving_state import read_publication
 from orchestration.machine_faults import advice, remedies, step_errors
 from orchestration.quality.results import failed_blocking_checks
 from orchestration.resources import WarehouseResource
@@ -144,22 +145,37 @@ def _print(run_id, seconds, run, files, rejected, not_read, quarantine_sample, w
 def summarize_stopped(settings: Settings, warehouse: WarehouseResource, run_id: str, job_name: str, as_of: str,
                       exc: Exception, seconds: float) -> int:
     """What the CLI prints, records and alerts when Dagster itself stopped the run (`exc`, raised out of
-    `execute_in_process`: its instance could not store the run's events, e.g. $DAGSTER_HOME's disk is full),
-    so there is no run result to read. The run's `audit.runs` row says so when the warehouse can still be
-    written; otherwise the next run's recovery settles it (control/recovery.py). Exit status 1."""
+    `execute_in_process`: its instance could not store an event, e.g. $DAGSTER_HOME's disk is full), so there is
+    no run result to read. The live serving file says whether the run got to publish: Dagster stores the publish
+    step's events around its work, so it stopped either before the swap (the run is recorded as failed: exit 1)
+    or after it, once the step had recorded the run as published (exit 0, with the warning). When the warehouse
+    cannot be written either, the next run's recovery settles the row (control/recovery.py)."""
     error = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"
     message = f"Dagster stopped the run: {error}"
-    recorded = f"{message}; serving.duckdb was left as it was{advice([error])}"
+    live = read_publication(settings.serving_db)
+    published = live is not None and live.run_id == run_id
+    recorded = (f"{message}; serving.duckdb was left as it was{advice([error])}" if not published else
+                f"published; then {message[0].lower()}{message[1:]}{advice([error])}")
     try:
         with warehouse.connect() as con:
-            audit.record_run(con, run_id, status="failed", published=False, message=recorded)
+            row = con.execute("select status from audit.runs where run_id = ?", [run_id]).fetchone()
+            if not (published and row and row[0] == "success"):  # the publish step's own record stands
+                audit.record_run(con, run_id, status="success" if published else "failed", published=published,
+                                 message=recorded)
     except Exception:  # noqa: BLE001 - the disk may be the warehouse's too: the next run's recovery settles the row
         pass
     print(f"run {run_id}  ({seconds:.1f}s)  as-of {as_of}")
-    print(f"NOT published: {settings.serving_db} was left untouched", file=sys.stderr)
-    print(f"  {message}", file=sys.stderr)
+    if published:
+        print(f"published {settings.serving_db}  (as-of {live.as_of}, rules {live.rule_version})")
+        print(f"  but {message[0].lower()}{message[1:]} (after the publish: the Dagster UI misses its end)",
+              file=sys.stderr)
+    else:
+        print(f"NOT published: {settings.serving_db} was left untouched", file=sys.stderr)
+        print(f"  {message}", file=sys.stderr)
     for remedy in remedies([error]):
         print(f"  what to do: {remedy}", file=sys.stderr)
+    if published:
+        return 0
     send(_Console(), settings.alert_webhook,
          alert_payload(run_id=run_id, job_name=job_name, tags={"as_of": as_of}, message=recorded, failed_steps={}))
     return 1
