@@ -154,8 +154,8 @@ def summarize_stopped(settings: Settings, warehouse: WarehouseResource, run_id: 
     message = f"Dagster stopped the run: {error}"
     live = read_publication(settings.serving_db)
     published = live is not None and live.run_id == run_id
-    recorded = (f"{message}; serving.duckdb was left as it was{advice([error])}" if not published else
-                f"published; then {message[0].lower()}{message[1:]}{advice([error])}")
+    recorded = (f"published; then {message}" if published else f"{message}; serving.duckdb was left as it was") \
+        + advice([error])
     try:
         with warehouse.connect() as con:
             row = con.execute("select status from audit.runs where run_id = ?", [run_id]).fetchone()
@@ -167,8 +167,7 @@ def summarize_stopped(settings: Settings, warehouse: WarehouseResource, run_id: 
     print(f"run {run_id}  ({seconds:.1f}s)  as-of {as_of}")
     if published:
         print(f"published {settings.serving_db}  (as-of {live.as_of}, rules {live.rule_version})")
-        print(f"  but {message[0].lower()}{message[1:]} (after the publish: the Dagster UI misses its end)",
-              file=sys.stderr)
+        print(f"  but {message} (after the publish: the Dagster UI misses its end)", file=sys.stderr)
     else:
         print(f"NOT published: {settings.serving_db} was left untouched", file=sys.stderr)
         print(f"  {message}", file=sys.stderr)

@@ -63,7 +63,7 @@ def test_a_run_dagster_stopped_after_its_publish_stays_published(tmp_path, monke
     assert run_pipeline(settings) == 0
     out, err = capsys.readouterr()
     assert f"published {settings.serving_db}" in out and "NOT published" not in err
-    assert "but dagster stopped the run: OperationalError" in err and "what to do: the disk is full" in err
+    assert "but Dagster stopped the run: OperationalError" in err and "what to do: the disk is full" in err
     with duckdb.connect(str(settings.warehouse_db), read_only=True) as con:
         assert con.execute("select status, published, message from audit.runs").fetchone() == (
             "success", True, "published the marts of as-of 2025-12-31")  # the publish step's own record

@@ -65,7 +65,7 @@ def _message(publication: Publication, plan: RunPlan) -> str:
     return f"published the marts of as-of {plan.as_of}{distrusted}"
 
 
-def distrusted_history(plan: RunPlan, publication: Publication) -> str:
+def _distrusted_history(plan: RunPlan, publication: Publication) -> str:
     """Why a history-only publish does not happen on live files changed after their publish: it would keep their
     marts (of a D this run does not build), so serving must first be published afresh for that D."""
     return (f"{plan.serving_distrusted}. As-of {plan.as_of} is older than the {publication.as_of} serving holds, "
@@ -104,7 +104,7 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey], expected_checks: Collec
                                                       "as_of_date": str(plan.serving.as_of)})
             publication = publication_of(plan, rule_version)
             if publication.kind == "history_only" and plan.serving_distrusted:
-                message = distrusted_history(plan, publication)
+                message = _distrusted_history(plan, publication)
                 audit.record_run(con, plan.run_id, status="failed", published=False, message=message,
                                  rule_version=rule_version)
                 raise GateFailed(description=message)

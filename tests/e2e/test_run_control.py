@@ -1,5 +1,6 @@
 """Runs under the conditions a nightly job meets: killed at any moment, started twice, starved of
-memory, handed a truncated snapshot, asked to catch up a range of dates (the run-control issue)."""
+memory, handed a truncated snapshot, asked to catch up a range of dates (the run-control issue), and a
+serving file changed by hand."""
 
 from __future__ import annotations
 
