@@ -96,7 +96,7 @@ def summarize(settings: Settings, result: dg.ExecuteInProcessResult, seconds: fl
     run_errors = _run_errors(result) if not errors else []
     for error in run_errors:
         print(f"  {error}", file=sys.stderr)
-    for remedy in remedies([*errors.values(), *run_errors]):
+    for remedy in remedies([*errors.values(), *run_errors, *(f["observed"] for f in failures)]):
         if remedy not in shown:  # the run's message printed above may say it already
             print(f"  what to do: {remedy}", file=sys.stderr)
     send(_Console(), settings.alert_webhook,

@@ -82,14 +82,16 @@ def record_check_result(con: duckdb.DuckDBPyConnection, *, run_id: str, asset: s
 
 
 def record_dbt_results(con: duckdb.DuckDBPyConnection, run_id: str, tests: Sequence[Mapping[str, object]], *,
-                       built: bool, whole_project: bool, evidence: str) -> None:
+                       built: bool, whole_project: bool, evidence: str, errors: str = "") -> None:
     """What one `dbt build` decided, in one transaction (one commit, not one per test: ~180 tests a night):
     a `check_results` row per data test (`tests`: asset, check_name, severity, passed, observed, evidence),
-    the `dbt_build_succeeded` row (`built`: dbt reported no error), and `run_inputs.dbt_succeeded`, which
-    only a build of the whole project without error sets (the incremental models build on it)."""
+    the `dbt_build_succeeded` row (`built`: dbt reported no error; `errors`: dbt's, named in its observed text),
+    and `run_inputs.dbt_succeeded`, which only a build of the whole project without error sets (the incremental
+    models build on it)."""
     rows = [_check_result_row(run_id, **test) for test in tests]
     rows.append(_check_result_row(run_id, "dbt", "dbt_build_succeeded", "error", built,
-                                  "dbt build succeeded" if built else "dbt build reported errors", evidence))
+                                  "dbt build succeeded" if built else
+                                  "dbt build reported errors" + (f": {errors}" if errors else ""), evidence))
     with _transaction(con):
         con.executemany(_INSERT_CHECK_RESULT, rows)
         record_dbt_outcome(con, run_id, built and whole_project)

@@ -91,8 +91,8 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey], expected_checks: Collec
             rule_version = current_rule_version(con)
             failures = refusals(con, plan, expected_checks)
             if failures:
-                audit.record_run(con, plan.run_id, status="failed", published=False, message=gate_message(failures),
-                                 rule_version=rule_version)
+                audit.record_run(con, plan.run_id, status="failed", published=False, rule_version=rule_version,
+                                 message=gate_message(failures) + advice(f["observed"] for f in failures))
                 raise GateFailed(description=gate_message(failures))
             if plan.mode == "skip":
                 message = (f"inputs unchanged since run {plan.serving.marts_run_id}: serving.duckdb already holds "

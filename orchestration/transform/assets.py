@@ -13,6 +13,7 @@ a node of the code location's manifest is not a successful build. Every dbt test
 """
 
 
+import json
 import os
 import shutil
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -202,8 +203,10 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     ok = invocation.is_successful() and not lost
     with warehouse.connect() as con:
         # a subset (some models picked in the UI) does not vouch for the incremental models it left out
+        results = DBT_PROJECT.project_dir / target / "run_results.json"
         audit.record_dbt_results(con, context.run_id, checks, built=ok, whole_project=not context.is_subset,
-                                 evidence=f"dbt_project/{target}/run_results.json")
+                                 evidence=f"dbt_project/{target}/run_results.json",
+                                 errors="" if ok else node_errors(results))
         columns = relation_columns(con)
         cache = LineageCache(DBT_PROJECT.project_dir / DBT_PROJECT.target_path / "column_lineage_cache.json",
                              volatile=(plan.as_of.isoformat(), plan.run_id))
@@ -222,3 +225,20 @@ def build_transform_defs(partitions_def: dg.PartitionsDefinition,
         assets=[build_dbt_assets(partitions_def, published)],
         resources={"dbt": dbt_resource()},
     )
+
+
+def node_errors(run_results: Path) -> str:
+    """The nodes dbt reported in error (not a failed data test: those are checks of their own), each with the
+    last line of its message (the database's words, below dbt's "Runtime Error in model ..."), e.g.
+    "int_customer_purchase_mix: IO Error: ... No space left on device": what the operator reads in the
+    `dbt_build_succeeded` failure, and where a machine fault's remedy is found."""
+    try:
+        results = json.loads(run_results.read_text(encoding="utf-8")).get("results", [])
+    except (OSError, ValueError):
+        return ""
+    named = []
+    for result in results:
+        lines = [line.strip() for line in (result.get("message") or "").splitlines() if line.strip()]
+        if result.get("status") == "error" and lines:
+            named.append(f"{result['unique_id'].rsplit('.', 1)[-1]}: {lines[-1]}")
+    return "; ".join(named)
