@@ -96,9 +96,7 @@ def summarize(settings: Settings, result: dg.ExecuteInProcessResult, seconds: fl
     run_errors = _run_errors(result) if not errors else []
     for error in run_errors:
         print(f"  {error}", file=sys.stderr)
-    for remedy in remedies([*errors.values(), *run_errors, *(f["observed"] for f in failures)]):
-        if remedy not in shown:  # the run's message printed above may say it already
-            print(f"  what to do: {remedy}", file=sys.stderr)
+    _print_remedies([*errors.values(), *run_errors, *(f["observed"] for f in failures)], shown)
     send(_Console(), settings.alert_webhook,
          alert_payload(run_id=run_id, job_name=result.job_def.name, tags=tags,
                        message=(run[4] if run and run[4] else "the run did not publish"), failed_steps=errors))
@@ -171,10 +169,16 @@ def summarize_stopped(settings: Settings, warehouse: WarehouseResource, run_id: 
     else:
         print(f"NOT published: {settings.serving_db} was left untouched", file=sys.stderr)
         print(f"  {message}", file=sys.stderr)
-    for remedy in remedies([error]):
-        print(f"  what to do: {remedy}", file=sys.stderr)
+    _print_remedies([error])
     if published:
         return 0
     send(_Console(), settings.alert_webhook,
          alert_payload(run_id=run_id, job_name=job_name, tags={"as_of": as_of}, message=recorded, failed_steps={}))
     return 1
+
+
+def _print_remedies(errors: list[str], shown: str = "") -> None:
+    """One "what to do" line per machine fault named in `errors`, unless `shown` (printed above) says it already."""
+    for remedy in remedies(errors):
+        if remedy not in shown:
+            print(f"  what to do: {remedy}", file=sys.stderr)
