@@ -48,29 +48,48 @@
     cast(count(*) as varchar) || '/' || cast(bit_xor(hash(hash({{ columns | join(', ') }}))) as varchar)
 {%- endmacro %}
 
-{#- The customer_keys to aggregate again: `previous` (the previous build's relation), `fingerprints`
-    (customer_key, lines_fingerprint of every customer now), `lines` (the lines, with customer_key and
-    `date_column`), `rebuild_all` (a SQL condition: every customer). The window edges are those of
-    classification_window_bounds: a line dated in (P - k, D - k] or (D - k, P - k] for an edge k may have
-    entered or left a window. -#}
-{% macro customers_to_rebuild(previous, fingerprints, lines, date_column, rebuild_all='false') -%}
+{#- Aggregate: whether any of a customer's lines is dated on a window edge that moved between the previous
+    build's D (`previous_as_of`, a column of a one-row relation joined to the lines) and this one. The
+    edges are those of classification_window_bounds: a line dated in (P - k, D - k] or (D - k, P - k] for
+    an edge k may have entered or left a window (either way: D may move back). -#}
+{% macro on_moved_window_edge(date_column, previous_as_of) -%}
     {%- set edges = classification_window_bounds().values() | sum(start=[]) | unique | sort -%}
+    bool_or(
+    {%- for days in edges %}
+        {%- set now_edge = classification_days_before(days) -%}
+        {%- set previous_edge = 'cast(' ~ dbt.dateadd('day', -days, previous_as_of) ~ ' as date)' %}
+        ({{ date_column }} > least({{ previous_edge }}, {{ now_edge }})
+            and {{ date_column }} <= greatest({{ previous_edge }}, {{ now_edge }}))
+        {%- if not loop.last %}
+        or{% endif %}
+    {%- endfor %}
+    )
+{%- endmacro %}
+
+{#- The customer_keys to aggregate again: `previous` (the previous build's relation), `fingerprints`
+    (customer_key, lines_fingerprint and on_moved_edge (on_moved_window_edge) of every customer with a
+    line now), `rebuild_all` (a SQL condition: every customer). A customer that lost its last line is
+    in `previous` only: its fingerprint differs (none now). -#}
+{% macro customers_to_rebuild(previous, fingerprints, rebuild_all='false') -%}
     select coalesce(now_built.customer_key, previous_built.customer_key) as customer_key
     from {{ fingerprints }} as now_built
     full join {{ previous }} as previous_built
         on now_built.customer_key = previous_built.customer_key
     where now_built.lines_fingerprint is distinct from previous_built.lines_fingerprint
+        or coalesce(now_built.on_moved_edge, false)
         or ({{ rebuild_all }})
-    union
-    select {{ lines }}.customer_key
-    from {{ lines }}
-    cross join (select max(built_as_of) as built_as_of from {{ previous }}) as previous_build
-    where {% for days in edges %}
-        {%- set now_edge = classification_days_before(days) -%}
-        {%- set previous_edge = 'cast(' ~ dbt.dateadd('day', -days, 'previous_build.built_as_of') ~ ' as date)' -%}
-        ({{ lines }}.{{ date_column }} > least({{ previous_edge }}, {{ now_edge }})
-            and {{ lines }}.{{ date_column }} <= greatest({{ previous_edge }}, {{ now_edge }}))
-        {%- if not loop.last %}
-        or {% endif %}
-    {%- endfor %}
+{%- endmacro %}
+
+{#- `with x as {{ cte_not_materialized() }} (...)`: a CTE read more than once that the engine must not
+    hold in memory (DuckDB materializes such a CTE by default: the order lines at L are ~1 GB); Spark has
+    no such keyword (it inlines CTEs). -#}
+{% macro cte_not_materialized() -%}
+    {{ return(adapter.dispatch('cte_not_materialized', 'customer_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__cte_not_materialized() -%}
+{%- endmacro %}
+
+{% macro duckdb__cte_not_materialized() -%}
+    not materialized
 {%- endmacro %}

@@ -5,9 +5,15 @@
     the customers whose counted lines changed or who have a line on a window edge that moved with D;
     a change of repurchase_min_orders (another rule version for this D) aggregates every customer. -#}
 {%- set previous = previous_customer_build(also_requires=['repurchase_min_orders']) %}
+{%- set counted_line -%}
+    order_lines.is_counted
+      and order_lines.order_date <= {{ as_of_date() }}
+      and order_lines.customer_key is not null
+{%- endset %}
 with
 
-order_lines as (
+-- read twice (customer_fingerprints, counted_lines): a pass over the table each, none held in memory
+order_lines as {{ cte_not_materialized() }} (
     select * from {{ ref('fct_order_lines') }}
 ),
 
@@ -18,8 +24,39 @@ rules as (
 previous_build as (
     select * from {{ previous }}
 ),
+
+previous_as_of as (
+    select max(previous_build.built_as_of) as built_as_of
+    from previous_build
+),
 {% endif %}
-all_counted_lines as (
+{# One pass over every counted line (no line is held in memory): a customer's fingerprint and, when
+    this build starts from the previous one, whether a line is on a window edge that moved. #}
+customer_fingerprints as (
+    select
+        order_lines.customer_key,
+        {{ lines_fingerprint(['order_lines.order_no', 'order_lines.line_no', 'order_lines.order_date',
+                              'order_lines.sku', 'order_lines.quantity', 'order_lines.net_amount_cny',
+                              'order_lines.unit_cost_cny']) }} as lines_fingerprint
+        {%- if previous %},
+        {{ on_moved_window_edge('order_lines.order_date', 'previous_as_of.built_as_of') }} as on_moved_edge
+        {%- endif %}
+    from order_lines
+    {%- if previous %}
+    cross join previous_as_of
+    {%- endif %}
+    where {{ counted_line }}
+    group by order_lines.customer_key
+),
+{% if previous %}
+customers_to_rebuild as (
+    {{ customers_to_rebuild('previous_build', 'customer_fingerprints',
+        rebuild_all='(select max(previous_build.repurchase_min_orders) from previous_build)'
+                    ' is distinct from (select rules.repurchase_min_orders from rules)') }}
+),
+{% endif %}
+{# The lines of the customers aggregated again (a second pass; every counted line on a full build). #}
+counted_lines as (
     select
         order_lines.customer_key,
         order_lines.order_no,
@@ -30,33 +67,9 @@ all_counted_lines as (
         order_lines.net_amount_cny,
         order_lines.unit_cost_cny
     from order_lines
-    where order_lines.is_counted
-      and order_lines.order_date <= {{ as_of_date() }}
-      and order_lines.customer_key is not null
-),
-
-customer_fingerprints as (
-    select
-        all_counted_lines.customer_key,
-        {{ lines_fingerprint(['all_counted_lines.order_no', 'all_counted_lines.line_no', 'all_counted_lines.order_date',
-                              'all_counted_lines.sku', 'all_counted_lines.quantity', 'all_counted_lines.net_amount_cny',
-                              'all_counted_lines.unit_cost_cny']) }} as lines_fingerprint
-    from all_counted_lines
-    group by all_counted_lines.customer_key
-),
-{% if previous %}
-customers_to_rebuild as (
-    {{ customers_to_rebuild('previous_build', 'customer_fingerprints', 'all_counted_lines', 'order_date',
-        rebuild_all='(select max(previous_build.repurchase_min_orders) from previous_build)'
-                    ' is distinct from (select rules.repurchase_min_orders from rules)') }}
-),
-{% endif %}
-counted_lines as (
-    select all_counted_lines.*
-    from all_counted_lines
+    where {{ counted_line }}
     {%- if previous %}
-    semi join customers_to_rebuild
-        on all_counted_lines.customer_key = customers_to_rebuild.customer_key
+      and order_lines.customer_key in (select customers_to_rebuild.customer_key from customers_to_rebuild)
     {%- endif %}
 ),
 
