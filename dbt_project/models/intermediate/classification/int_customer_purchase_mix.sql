@@ -32,31 +32,49 @@ purchases as (
       and {{ in_classification_window('order_lines.order_date', 'last_12m') }}
 ),
 
-purchase_totals as (
+{# One aggregation over the purchases (DuckDB would otherwise hold them in memory to read them twice:
+   ~1 GB at L), per customer and product line; customer totals and line totals are rolled up from it.
+   Sums of exact DECIMAL sums are exact. #}
+customer_line_sums as (
     select
         purchases.customer_key,
-        count(*) as purchase_lines_12m,
-        sum(purchases.list_amount_cny) as list_amount_12m,
-        sum(purchases.discount_amount_cny) as discount_amount_12m,
-        sum(case when purchases.has_product then purchases.net_amount_cny else 0 end) as product_net_12m,
-        sum(case when purchases.has_product and purchases.grade = 'premium'
-            then purchases.net_amount_cny else 0 end) as premium_net_12m,
-        sum(case when purchases.has_product and purchases.grade = 'economy'
-            then purchases.net_amount_cny else 0 end) as economy_net_12m
+        purchases.has_product,
+        purchases.product_line,
+        count(*) as purchase_lines,
+        sum(purchases.list_amount_cny) as list_amount,
+        sum(purchases.discount_amount_cny) as discount_amount,
+        sum(purchases.net_amount_cny) as net_amount,
+        sum(case when purchases.grade = 'premium' then purchases.net_amount_cny else 0 end) as premium_net,
+        sum(case when purchases.grade = 'economy' then purchases.net_amount_cny else 0 end) as economy_net
     from purchases
-    group by purchases.customer_key
+    group by purchases.customer_key, purchases.has_product, purchases.product_line
+),
+
+purchase_totals as (
+    select
+        customer_line_sums.customer_key,
+        cast(sum(customer_line_sums.purchase_lines) as bigint) as purchase_lines_12m,
+        sum(customer_line_sums.list_amount) as list_amount_12m,
+        sum(customer_line_sums.discount_amount) as discount_amount_12m,
+        sum(case when customer_line_sums.has_product then customer_line_sums.net_amount else 0 end)
+            as product_net_12m,
+        sum(case when customer_line_sums.has_product then customer_line_sums.premium_net else 0 end)
+            as premium_net_12m,
+        sum(case when customer_line_sums.has_product then customer_line_sums.economy_net else 0 end)
+            as economy_net_12m
+    from customer_line_sums
+    group by customer_line_sums.customer_key
 ),
 
 line_totals as (
     {#- a product without a product_line is in the denominator of the shares, but is no line #}
     select
-        purchases.customer_key,
-        purchases.product_line,
-        sum(purchases.net_amount_cny) as line_net_12m
-    from purchases
-    where purchases.has_product
-      and purchases.product_line is not null
-    group by purchases.customer_key, purchases.product_line
+        customer_line_sums.customer_key,
+        customer_line_sums.product_line,
+        customer_line_sums.net_amount as line_net_12m
+    from customer_line_sums
+    where customer_line_sums.has_product
+      and customer_line_sums.product_line is not null
 ),
 
 ranked_lines as (
