@@ -3,7 +3,7 @@
 - `gx_checks`: one asset check per suite in `expectations/` and severity (`gx_error`, `gx_warn`);
 - `raw_checks`: `quarantine_rate`, `rows_reconcile`, `files_not_rejected`, `snapshot_not_shrunk` per raw feed;
 - `recon_checks`: raw-to-mart reconciliations;
-- `check_steps`: the checks above as data, run as one Dagster step per checked asset;
+- `check_steps`: the checks above as data, run as one Dagster step per raw feed and one for what dbt builds;
 - `results`: `record_check_result` (every evaluation) and `failed_blocking_checks` (the gate).
 """
 
@@ -21,5 +21,6 @@ from orchestration.settings import EXPECTATIONS_DIR, Gates
 
 
 def build_quality_checks(gates: Gates, expectations_dir: Path = EXPECTATIONS_DIR) -> list[dg.AssetChecksDefinition]:
-    """Every check of the project, one step per checked asset; `gates`: the blocking thresholds."""
+    """Every check of the project, one step per raw feed and one for the dbt-built assets; `gates`: the blocking
+    thresholds."""
     return build_check_steps([*gx_check_defs(expectations_dir), *raw_check_defs(gates), *recon_check_defs()])

@@ -5,7 +5,7 @@ the downstream asset."""
 import dagster as dg
 
 from orchestration.control.resource import RunControlResource
-from orchestration.feeds import ORDER_LINES
+from orchestration.feeds import FEEDS, ORDER_LINES
 from orchestration.quality import build_quality_checks
 from orchestration.quality.results import failed_blocking_checks
 from orchestration.resources import LandingResource
@@ -111,3 +111,16 @@ def test_quality_defs_load_beside_the_assets_they_check(warehouse):
         "warehouse": warehouse, "run_control": run_control(warehouse)}))
     dg.Definitions.validate_loadable(merged)
     assert len(merged.resolve_asset_graph().asset_check_keys) == sum(len(c.check_keys) for c in defs.asset_checks)
+
+
+def test_each_raw_feed_has_its_check_step_and_the_assets_dbt_builds_share_one():
+    """A raw feed's checks wait only for its own ingestion step (a feed whose ingestion failed leaves the
+    others' checks running); the marts' and the identity map's checks, all built by the one dbt step, are
+    one step with one connection to the warehouse."""
+    steps = {c.node_def.name: {k.asset_key for k in c.check_keys} for c in defs.asset_checks}
+    raw = {name: keys for name, keys in steps.items() if name != "marts__checks"}
+    assert {name: [k.to_user_string() for k in keys] for name, keys in raw.items()} == {
+        f"raw__{spec.system}__{spec.name}__checks": [f"raw/{spec.system}/{spec.name}"] for spec in FEEDS.values()}
+    built_by_dbt = steps["marts__checks"]
+    assert {k.path[0] for k in built_by_dbt} == {"marts", "audit"}
+    assert {dg.AssetKey(["marts", "fct_order_lines"]), dg.AssetKey(["audit", "identity_map"])} <= built_by_dbt
