@@ -92,7 +92,7 @@ def _checks_step(name: str, defs: list[CheckDef]) -> dg.AssetChecksDefinition:
     return _checks
 
 
-def step_of(asset_key: dg.AssetKey) -> str:
+def _step_of(asset_key: dg.AssetKey) -> str:
     """The step that runs the checks of `asset_key` (see the module docstring)."""
     return _step_name(asset_key) if asset_key.path[0] == RAW_LAYER else DBT_CHECKS_STEP
 
@@ -101,5 +101,5 @@ def build_check_steps(defs: Iterable[CheckDef]) -> list[dg.AssetChecksDefinition
     """One multi-asset check (one step) per raw feed and one for the assets dbt builds, checks in the order given."""
     by_step: dict[str, list[CheckDef]] = {}
     for d in defs:
-        by_step.setdefault(step_of(d.asset_key), []).append(d)
+        by_step.setdefault(_step_of(d.asset_key), []).append(d)
     return [_checks_step(name, group) for name, group in by_step.items()]
