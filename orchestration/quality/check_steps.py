@@ -62,10 +62,6 @@ CHECK_STEP_SUFFIX = "__checks"
 DBT_CHECKS_STEP = "marts" + CHECK_STEP_SUFFIX
 
 
-def _step_name(asset_key: dg.AssetKey) -> str:
-    return "__".join(asset_key.path) + CHECK_STEP_SUFFIX
-
-
 def _checks_step(name: str, defs: list[CheckDef]) -> dg.AssetChecksDefinition:
     """One step running `defs` (the checks of one or more assets) with one connection, in the order given."""
     specs = [dg.AssetCheckSpec(name=d.name, asset=d.asset_key, description=d.description, blocking=True,
@@ -94,7 +90,7 @@ def _checks_step(name: str, defs: list[CheckDef]) -> dg.AssetChecksDefinition:
 
 def _step_of(asset_key: dg.AssetKey) -> str:
     """The step that runs the checks of `asset_key` (see the module docstring)."""
-    return _step_name(asset_key) if asset_key.path[0] == RAW_LAYER else DBT_CHECKS_STEP
+    return "__".join(asset_key.path) + CHECK_STEP_SUFFIX if asset_key.path[0] == RAW_LAYER else DBT_CHECKS_STEP
 
 
 def build_check_steps(defs: Iterable[CheckDef]) -> list[dg.AssetChecksDefinition]:

@@ -203,10 +203,10 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     ok = invocation.is_successful() and not lost
     with warehouse.connect() as con:
         # a subset (some models picked in the UI) does not vouch for the incremental models it left out
-        results = DBT_PROJECT.project_dir / target / "run_results.json"
+        results = Path(target) / "run_results.json"
         audit.record_dbt_results(con, context.run_id, checks, built=ok, whole_project=not context.is_subset,
-                                 evidence=f"dbt_project/{target}/run_results.json",
-                                 errors="" if ok else node_errors(results))
+                                 evidence=f"dbt_project/{results}",
+                                 errors="" if ok else node_errors(DBT_PROJECT.project_dir / results))
         columns = relation_columns(con)
         cache = LineageCache(DBT_PROJECT.project_dir / DBT_PROJECT.target_path / "column_lineage_cache.json",
                              volatile=(plan.as_of.isoformat(), plan.run_id))

@@ -30,7 +30,7 @@ def test_dbt_opens_the_warehouse_with_the_operators_threads_and_memory_limit(tmp
     shown = [json.loads(line)["data"]["preview"] for line in result.stdout.splitlines()
              if line.startswith("{") and '"preview"' in line]
     assert shown, result.stdout[-3000:]
-    (row,) = json.loads(shown[0]) if isinstance(shown[0], str) else shown[0]
+    (row,) = json.loads(shown[0])  # dbt's preview: the rows as a JSON text
 
     with duckdb.connect(":memory:", config={"memory_limit": "1500MB"}) as con:
         (expected_limit,) = con.execute("select current_setting('memory_limit')").fetchone()
