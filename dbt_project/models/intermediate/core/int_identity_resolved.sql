@@ -19,6 +19,8 @@ edges as (
    component is its smallest source id (joining and grouping the ids was ~40 % of the closure's time at L). #}
 numbered_records as (
     select
+        records.source_system,
+        records.source_table,
         records.source_id,
         dense_rank() over (order by records.source_id) as record_no
     from records
@@ -71,6 +73,8 @@ labels_{{ pass }} as (
 {% endfor %}
 record_labels as (
     select
+        numbered_records.source_system,
+        numbered_records.source_table,
         numbered_records.source_id,
         anchors.source_id as label
     from numbered_records
@@ -101,21 +105,19 @@ record_rules as (
 
 final as (
     select
-        records.source_system,
-        records.source_table,
-        records.source_id,
-        labels.label as customer_anchor_id,
-        {{ dbt.hash('labels.label') }} as customer_key,
+        record_labels.source_system,
+        record_labels.source_table,
+        record_labels.source_id,
+        record_labels.label as customer_anchor_id,
+        {{ dbt.hash('record_labels.label') }} as customer_key,
         case
             when record_rules.has_uscc_edge = 1 then 'uscc'
             when record_rules.has_name_city_edge = 1 then 'name_city'
             else 'single_source'
         end as match_rule
-    from records
-    inner join record_labels as labels
-        on records.source_id = labels.source_id
+    from record_labels
     left join record_rules
-        on records.source_id = record_rules.source_id
+        on record_labels.source_id = record_rules.source_id
 )
 
 select * from final
