@@ -34,8 +34,9 @@ Decisions (the issue left them open):
 - "DuckDB's own read" of the order lines = for each order-lines file the run loaded, transcoded
   beforehand (outside the timing) to a UTF-8 copy: `copy (select * from read_csv(file,
   header = true, auto_detect = false, columns = <the raw-zone types of feeds.ORDER_LINES>)) to
-  parquet`, with the pipeline's DuckDB threads and memory limit. Like for like with ingestion,
-  which also writes one Parquet file per landed file with those types; ingestion's extra work
+  parquet` with the raw zone's Parquet options (raw_output.RAW_PARQUET; DuckDB's default writer
+  until 2026-12-07), with the pipeline's DuckDB threads and memory limit. Like for like with
+  ingestion, which also writes one Parquet file per landed file with those types; ingestion's extra work
   (hashing, transcoding, validation, quarantine, lineage) is exactly what the ratio prices. It is
   judged on the full, nightly and period runs.
 """

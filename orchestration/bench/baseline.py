@@ -3,7 +3,8 @@
 Each file is first transcoded (outside the timing) to a UTF-8 copy; then, timed, DuckDB reads the
 copy with explicit typed columns (the raw-zone types of `feeds.ORDER_LINES`, no sniffing) and
 writes it to Parquet: `copy (select * from read_csv(...)) to 'x.parquet'`, one file per landed
-file, with the pipeline's DuckDB threads and memory limit.
+file, with the pipeline's DuckDB threads and memory limit, and the raw zone's Parquet options
+(raw_output.RAW_PARQUET): both sides write alike, so the ratio prices ingestion's own work only.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.feeds import ORDER_LINES, FeedSpec
+from orchestration.ingest.raw_output import RAW_PARQUET
 
 CHUNK_BYTES = 16 * 1024 * 1024
 
@@ -38,7 +40,7 @@ def read_sql(spec: FeedSpec, source: Path, target: Path) -> str:
     return (f"copy (select * from read_csv({_literal(source)}, header = true, auto_detect = false, "
             f"delim = ',', quote = '\"', escape = '\"', dateformat = '%Y-%m-%d', "
             f"timestampformat = '%Y-%m-%d %H:%M:%S', columns = {{{columns}}})) "
-            f"to {_literal(target)} (format parquet)")
+            f"to {_literal(target)} ({RAW_PARQUET})")
 
 
 def duckdb_read(files: list[Path], scratch: Path, threads: int, memory_limit: str,

@@ -160,7 +160,7 @@ def _judge_unsettled(con: duckdb.DuckDBPyConnection, job: FileJob, copy: TextCop
     (written,) = con.execute(
         f"copy (select * from read_parquet({literal(first_pass)}) where _row_number is not null "
         f"union all select * from read_parquet({literal(good)}) order by _line_number) "
-        f"to {literal(target)} (format parquet)").fetchone()
+        f"to {literal(target)} ({raw_output.RAW_PARQUET})").fetchone()
     first_pass.unlink()
     good.unlink()
     if written + failed != read:

@@ -21,6 +21,12 @@ from orchestration.ingest.sql_text import ident, literal
 if TYPE_CHECKING:
     from orchestration.ingest.file_job import FileJob
 
+#: How raw-zone parts are written (docs/decisions.md, "Raw-zone Parquet"). Parquet's version 2 encodings
+#: (delta-encoded integers and strings) and a dictionary given up after 2,048 distinct values of a column
+#: chunk (an order number or a customer number has tens of thousands) instead of DuckDB's default: an L
+#: order-lines export is written ~15 % faster (one part, one thread: 2.07 -> 1.74 s) into files ~30 % smaller.
+RAW_PARQUET = "format parquet, parquet_version v2, dictionary_size_limit 2048"
+
 
 def pending_raw_dir(job: FileJob) -> Path:
     """Where the raw folder is written before it is published (in the file's private work folder, on
@@ -61,7 +67,7 @@ def _copy_sql(job: FileJob, target: Path | None, row_number: str, where: str, op
                 f"cast({values[name]} as {kind}) as {ident(name)}" for name, kind in LINEAGE_COLUMNS.items()]
     target = target or pending_part(job)
     target.parent.mkdir(parents=True, exist_ok=True)
-    options = f"format parquet{', ' + options if options else ''}"
+    options = f"{RAW_PARQUET}{', ' + options if options else ''}"
     target = literal(target)
     return f"copy (select {', '.join(columns)} from typed_rows {where}) to {target} ({options})"
 
