@@ -43,6 +43,7 @@ class FileFacts:
     has_cr: bool  # CR line ends (CRLF or lone CR) occur
     has_quote: bool  # a `"` occurs: CSV records may span lines
     quote_space: bool  # spaces next to a quote that DuckDB's reader forgives (QuoteSpaceScan)
+    edge_space: bool  # a space next to a delimiter: a CSV value may begin or end with one (QuoteSpaceScan)
     separator: str | None  # a control character that does not occur, None if all do
     control_space: bool  # a tab or another ASCII whitespace control character occurs
     line_count: int  # LF-separated lines (see LineScan; meaningful for a file read as is)
@@ -119,7 +120,8 @@ def inspect_file(path: Path, copy_to: Path | None = None, expected: Stamp | None
     finally:
         os.close(fd)
     separator = _separator(copy_to or path) if first_candidate else _FIRST_CANDIDATE.decode()
-    return FileFacts(digest.hexdigest(), size, ascii_only, has_cr, has_quote, has_quote and quotes.close(),
+    quote_space = quotes.close() and has_quote
+    return FileFacts(digest.hexdigest(), size, ascii_only, has_cr, has_quote, quote_space, quotes.edge_space,
                      separator, control_space, lines.count, tuple(lines.marks), before.mtime_ns)
 
 
@@ -167,24 +169,31 @@ class QuoteSpaceScan:
     (fast_csv): a `"` followed by spaces and then `,`, LF, `"` or the end of the text (`"ST" ,` reads
     as ST, `"a" "b"` as `a b`), or spaces between the start of a field and a `"` (`, "ST"` reads as
     ST). records_sql calls the first bad quoting and reads the second as an unquoted value with its
-    quotes. A space before `,`, LF or `"` is rare in exports, and a regexp looking for one scans for
-    the space (a rare byte) at memchr-like speed, so only the chunks it flags get the exact pattern.
-    A pattern cut between two chunks begins at the last non-space byte before the cut: that byte and
-    the spaces after it are carried over (the text's start counts as a line end)."""
+    quotes. A pattern cut between two chunks begins at the last non-space byte before the cut: that
+    byte and the spaces after it are carried over (the text's start counts as a line end).
 
-    _FILTER = re.compile(rb' [,\r\n"]')  # CR too: a working copy turns CR and CRLF into LF
+    On the way it notes `edge_space`: a space right before or after a `,`, `"`, CR or LF, or at the
+    text's start or end. A CSV value starts right after a `,`, a line end, an opening `"` or the text's
+    start, and ends right before a `,`, a line end, a closing `"` or the text's end, so without an edge
+    space no value can begin or end with a space, and fast_csv need not test every value for one. Every
+    pattern above holds an edge space, so the exact pattern is only searched in a chunk that has one. The
+    edge test is a regexp led by the space (a rare byte in most exports; a lookbehind for the byte before
+    it), at near-memchr speed."""
+
+    _EDGE = re.compile(rb' (?:[,\r\n"]|(?<=[,\r\n"] ))')  # a space before or after a delimiter
     _EXACT = re.compile(rb'" +[,\r\n"]|[,\r\n] +"')
     _AT_END = re.compile(rb'" +\Z')
 
     def __init__(self) -> None:
         self.found = False
+        self.edge_space = False
         self._tail = b"\n"  # the text's last non-space byte and the spaces after it
 
     def feed(self, chunk: bytes) -> None:
         if self.found or not chunk:
             return
-        cut = self._tail.endswith(b" ") and chunk[:1] in (b",", b"\r", b"\n", b'"')
-        if cut or self._FILTER.search(chunk):
+        if self._EDGE.search(self._tail[-1:] + chunk[:1]) or self._EDGE.search(chunk):
+            self.edge_space = True
             self.found = self._EXACT.search(self._tail + chunk) is not None
         stripped = chunk.rstrip(b" ")
         self._tail = chunk[len(stripped) - 1:] if stripped else self._tail + chunk
@@ -192,6 +201,7 @@ class QuoteSpaceScan:
     def close(self) -> bool:
         """The text ended (a `"` followed by spaces up to its end counts); whether one was found."""
         self.found = self.found or self._AT_END.search(self._tail) is not None
+        self.edge_space = self.edge_space or self.found or self._tail.endswith(b" ")
         return self.found
 
 

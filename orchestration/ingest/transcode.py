@@ -38,6 +38,7 @@ class TextCopy:
     odd_space: bool  # whitespace other than space and line ends may occur (tab, U+3000, ...)
     line_count: int  # physical lines, as DuckDB's line reader numbers them
     quote_space: bool  # FileFacts.quote_space
+    edge_space: bool  # FileFacts.edge_space (the bytes it looks at are the same in the text: see text_for_duckdb)
     blank_free: bool | None  # no empty line and no line starting with a space (LineScan); None: not scanned
     line_marks: tuple[tuple[int, int], ...] = ()  # LineScan.marks of the text
     cut_bytes: int = 0  # the file ended inside a character: its last bytes, not text, were dropped
@@ -51,11 +52,25 @@ def text_for_duckdb(source: Path, facts: FileFacts, encoding: str, target: Path)
         raise EncodingRejected("the file holds every ASCII control character; it is not a text export")
     if facts.readable_as_is:
         return TextCopy(source, facts.has_quote, facts.separator, facts.control_space, facts.line_count,
-                        facts.quote_space, None, facts.line_marks)
+                        facts.quote_space, facts.edge_space, None, facts.line_marks)
     lines = LineScan(blank_check=True)
     unicode_space, cut = transcode(source, encoding, target, lines)
+    edge_space = facts.edge_space or _space_at_either_end(target)
     return TextCopy(target, facts.has_quote, facts.separator, facts.control_space or unicode_space, lines.count,
-                    facts.quote_space, lines.blank_free, tuple(lines.marks), cut)
+                    facts.quote_space, edge_space, lines.blank_free, tuple(lines.marks), cut)
+
+
+def _space_at_either_end(text: Path) -> bool:
+    """Whether the text starts or ends with a space. The landed bytes' edge_space holds for the text
+    everywhere else: a space, `,`, `"`, CR and LF are single bytes, never part of a multi-byte character in
+    GB18030 or UTF-8, and CR and CRLF become LF. Only the ends can differ: the byte-order mark before the
+    first character is dropped, and so are the bytes of a character the file ends inside."""
+    with open(text, "rb") as handle:
+        first = handle.read(1)
+        if not first:
+            return False
+        handle.seek(-1, 2)
+        return b" " in (first, handle.read(1))
 
 
 def transcode(source: Path, encoding: str, target: Path, lines: LineScan | None = None) -> tuple[bool, int]:

@@ -64,6 +64,18 @@ def test_export_shaped_file_takes_the_fast_path(env, paths):
         (f"SO{n:09d}", str(n), 1, n + 1, n) for n in (1, 2, 3)]
 
 
+def test_text_values_with_spaces_at_their_edges_are_trimmed_on_the_fast_path(env, paths):
+    lines = _quoted(1, 2)
+    lines.insert(2, QUOTED_ROW.format(n=7).replace('"K100071"', '" K100071"').replace('"TX-10012"', '"TX-10012 "'))
+    env.write("order_lines", "order_lines_20250302.csv", lines)
+
+    (f,) = env.ingest("order_lines").files
+
+    assert paths == ["fast"]
+    assert (f.rows_loaded, f.rows_quarantined) == (3, 0)
+    assert env.raw_rows("order_lines", "customer_no, sku") == [("K100071", "TX-10012")] * 3
+
+
 def test_bad_rows_in_the_middle_keep_their_physical_lines_on_the_fast_path(env, paths):
     lines = _quoted(1, 2)
     lines.insert(2, QUOTED_ROW.format(n=7).replace("2024-01-01", "2024-1-01"))  # line 3: unpadded date

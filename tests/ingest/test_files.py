@@ -91,6 +91,22 @@ def test_an_export_cut_inside_a_character_is_loaded_and_its_cut_line_quarantined
     assert env.log()[0]["reason"] == f.reason
 
 
+def test_a_value_left_ending_in_a_space_by_a_cut_character_is_trimmed(env):
+    """The landed bytes end inside a character right after a space: the working text then ends with
+    that space, which the scan of the landed bytes could not see next to a delimiter. The value is
+    still trimmed (the fast path tests it), like any value ending in a space."""
+    path = env.write("customers", "customers_20250302.csv", [
+        CUSTOMER_HEADER, "K000001,苏州锦绣,,苏州,1,30,2020-01-01,N", "K000002,杭州丝绸,,杭州,1,30,2020-01-01,Y 杭"],
+        final_newline=False)
+    text = path.read_bytes()
+    path.write_bytes(text[:-1])  # the last character's first byte only
+
+    (f,) = env.ingest("customers").files
+
+    assert (f.status, f.rows_loaded, f.rows_quarantined) == ("loaded", 2, 0)
+    assert env.raw_rows("customers", "customer_no, blocked") == [("K000001", "N"), ("K000002", "Y")]
+
+
 def test_unknown_extra_column_is_ignored_and_reported(env):
     env.write("order_lines", "order_lines_20250301.csv",
               [ORDER_HEADER + ",remark", ORDER_ROW.format(n=1) + ",补录"])

@@ -68,6 +68,7 @@ def test_small_texts_are_not_cut(tmp_path):
 
 def test_quote_space_scan_sees_its_patterns_across_chunk_cuts():
     exact = re.compile(rb'" +(?:[,\r\n"]|\Z)|(?:\A|[,\r\n]) +"')
+    edge = re.compile(rb'(?:\A|[,\r\n"]) | (?:[,\r\n"]|\Z)')  # a value may begin or end with a space
     rng = random.Random(7)
     for _ in range(3000):
         text = bytes(rng.choice(b'" ,\r\nab') for _ in range(rng.randint(0, 24)))
@@ -76,6 +77,19 @@ def test_quote_space_scan_sees_its_patterns_across_chunk_cuts():
         for start, end in zip([0, *cuts], [*cuts, len(text)], strict=True):
             scan.feed(text[start:end])
         assert scan.close() == (exact.search(text) is not None), text
+        assert scan.edge_space == (edge.search(text) is not None), text
+
+
+def test_edge_spaces_are_seen_wherever_a_value_can_start_or_end(tmp_path):
+    """What lets the fast path skip its per-value test for a space at a value's edges: the scan of the
+    landed bytes sees every place a value of any field could start or end with a space."""
+    cases = {b"a,b\n1,2\n": False, b"a,b\n1 x,2\n": False, b'a,b\n"1 x","2"\n': False,
+             b"a,b\n 1,2\n": True, b"a,b\n1 ,2\n": True, b"a,b\n1, 2\n": True, b"a,b\n1,2 \n": True,
+             b'a,b\n" 1",2\n': True, b'a,b\n"1 ",2\n': True, b"a,b\n1,2 ": True, b" a,b\n1,2\n": True}
+    for text, expected in cases.items():
+        path = tmp_path / "t.csv"
+        path.write_bytes(text)
+        assert inspect_file(path).edge_space == expected, text
 
 
 def test_the_separator_is_the_first_control_character_the_file_lacks(tmp_path):
