@@ -175,12 +175,14 @@ class QuoteSpaceScan:
     On the way it notes `edge_space`: a space right before or after a `,`, `"`, CR or LF, or at the
     text's start or end. A CSV value starts right after a `,`, a line end, an opening `"` or the text's
     start, and ends right before a `,`, a line end, a closing `"` or the text's end, so without an edge
-    space no value can begin or end with a space, and fast_csv need not test every value for one. Every
-    pattern above holds an edge space, so the exact pattern is only searched in a chunk that has one. The
-    edge test is a regexp led by the space (a rare byte in most exports; a lookbehind for the byte before
-    it), at near-memchr speed."""
+    space no value can begin or end with a space, and fast_csv need not test every value for one. The edge
+    test is a regexp led by the space (a lookbehind for the byte before it), searched only until the first
+    edge space. Every pattern above ends in a space before a delimiter, so the exact pattern is only searched
+    in a chunk where `_FILTER` finds one (a space is rare in most exports, and `, ` in free text is not such a
+    space), and `_FILTER` only once an edge space was seen (it is one)."""
 
     _EDGE = re.compile(rb' (?:[,\r\n"]|(?<=[,\r\n"] ))')  # a space before or after a delimiter
+    _FILTER = re.compile(rb' [,\r\n"]')  # CR too: a working copy turns CR and CRLF into LF
     _EXACT = re.compile(rb'" +[,\r\n"]|[,\r\n] +"')
     _AT_END = re.compile(rb'" +\Z')
 
@@ -192,8 +194,10 @@ class QuoteSpaceScan:
     def feed(self, chunk: bytes) -> None:
         if self.found or not chunk:
             return
-        if self._EDGE.search(self._tail[-1:] + chunk[:1]) or self._EDGE.search(chunk):
+        if not self.edge_space and (self._EDGE.search(self._tail[-1:] + chunk[:1]) or self._EDGE.search(chunk)):
             self.edge_space = True
+        cut = self._tail.endswith(b" ") and chunk[:1] in (b",", b"\r", b"\n", b'"')
+        if self.edge_space and (cut or self._FILTER.search(chunk)):
             self.found = self._EXACT.search(self._tail + chunk) is not None
         stripped = chunk.rstrip(b" ")
         self._tail = chunk[len(stripped) - 1:] if stripped else self._tail + chunk
