@@ -120,9 +120,9 @@ def inspect_file(path: Path, copy_to: Path | None = None, expected: Stamp | None
     finally:
         os.close(fd)
     separator = _separator(copy_to or path) if first_candidate else _FIRST_CANDIDATE.decode()
-    quote_space = quotes.close() and has_quote
-    return FileFacts(digest.hexdigest(), size, ascii_only, has_cr, has_quote, quote_space, quotes.edge_space,
-                     separator, control_space, lines.count, tuple(lines.marks), before.mtime_ns)
+    quotes.close()  # also for edge_space, which a text without quotes has too
+    return FileFacts(digest.hexdigest(), size, ascii_only, has_cr, has_quote, has_quote and quotes.found,
+                     quotes.edge_space, separator, control_space, lines.count, tuple(lines.marks), before.mtime_ns)
 
 
 class _NoCopy:
@@ -205,7 +205,7 @@ class QuoteSpaceScan:
     def close(self) -> bool:
         """The text ended (a `"` followed by spaces up to its end counts); whether one was found."""
         self.found = self.found or self._AT_END.search(self._tail) is not None
-        self.edge_space = self.edge_space or self.found or self._tail.endswith(b" ")
+        self.edge_space = self.edge_space or self._tail.endswith(b" ")  # `found` implies an edge space
         return self.found
 
 
