@@ -209,7 +209,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
                                  errors="" if ok else node_errors(DBT_PROJECT.project_dir / results))
         columns = relation_columns(con)
         cache = LineageCache(DBT_PROJECT.project_dir / DBT_PROJECT.target_path / "column_lineage_cache.json",
-                             volatile=(plan.as_of.isoformat(), plan.run_id))
+                             project)
         enriched = [_with_metadata(context, con, event, invocation.manifest, columns, cache, plan, target)
                     for event in events]
         cache.save()
