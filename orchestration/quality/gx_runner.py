@@ -20,6 +20,11 @@ if TYPE_CHECKING:  # pandas costs ~1.2 s to import: only when a check actually r
 #: lineage columns that point at the source row of a failing value (raw zone, then marts)
 LINEAGE_PAIRS = (("_file_path", "_line_number"), ("source_file", "source_line"))
 SAMPLE_ROWS = 5
+#: GX computes a result's details (unexpected counts, samples, the failing rows' indexes) only in the formats that
+#: show them, and a batch's verdict alone costs half as much. So a batch is validated for its verdict, and again
+#: with the details when an expectation failed (most batches pass: a night at S validates ~40, ~2 s less).
+VERDICT_FORMAT = "BOOLEAN_ONLY"
+DETAIL_FORMAT = "SUMMARY"
 
 
 _BATCH_DEFINITION: list = []
@@ -138,8 +143,10 @@ def validate_frames(frames: Iterable[pd.DataFrame], suite, evidence: str) -> Che
     failures: dict[tuple, dict[str, Any]] = {}
     rows = evaluated = 0
     for frame in frames:
-        validation = definition.get_batch(batch_parameters={"dataframe": frame}).validate(
-            suite, result_format="SUMMARY")
+        batch = definition.get_batch(batch_parameters={"dataframe": frame})
+        validation = batch.validate(suite, result_format=VERDICT_FORMAT)
+        if not validation.success:  # the details of what failed: a second pass, as before with them all
+            validation = batch.validate(suite, result_format=DETAIL_FORMAT)
         _merge(failures, [_summary(frame, r) for r in validation.results if not r.success])
         rows += len(frame)
         evaluated = len(validation.results)

@@ -85,3 +85,20 @@ def test_big_batches_are_validated_in_chunks_and_counts_add_up(warehouse, raw_fi
     [failed] = outcome.metadata["failed_expectations"]
     assert (failed["column"], failed["unexpected_count"]) == ("unit_price", 5)
     assert failed["unexpected_percent"] == 0.1
+
+
+def test_a_chunk_that_fails_is_reported_in_full_beside_chunks_that_pass(warehouse, raw_file, line, order_lines_spec,
+                                                                        monkeypatch):
+    """A chunk is validated for its verdict first and again for the details only when it failed: the failing rows
+    of the one failing chunk are counted, sampled and located, and the passing chunks' rows are still counted."""
+    from orchestration.quality import batches
+
+    monkeypatch.setattr(batches, "VECTORS_PER_CHUNK", 1)  # 2,048 rows per chunk
+    rows = [line("SO1", str(i), unit_price="-1" if i in (4500, 4700) else "2") for i in range(5000)]
+    raw_file(warehouse, order_lines_spec, rows, run_id="r1")
+    outcome = run_suite(warehouse, "r1", KEY, SUITE, "error")
+    assert not outcome.passed and outcome.metadata["rows_validated"] == 5000
+    [failed] = outcome.metadata["failed_expectations"]
+    assert (failed["column"], failed["unexpected_count"], failed["sample"]) == ("unit_price", 2, ["-1.0", "-1.0"])
+    assert failed["where"] == ["erp/order_lines/order_lines_20250630.csv:4502",
+                               "erp/order_lines/order_lines_20250630.csv:4702"]
