@@ -145,7 +145,7 @@ def validate_frames(frames: Iterable[pd.DataFrame], suite, evidence: str) -> Che
     for frame in frames:
         batch = definition.get_batch(batch_parameters={"dataframe": frame})
         validation = batch.validate(suite, result_format=VERDICT_FORMAT)
-        if not validation.success:  # the details of what failed: a second pass, as before with them all
+        if not validation.success:  # again, for the details of what failed (counts, samples, rows)
             validation = batch.validate(suite, result_format=DETAIL_FORMAT)
         _merge(failures, [_summary(frame, r) for r in validation.results if not r.success])
         rows += len(frame)
