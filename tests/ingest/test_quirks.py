@@ -57,6 +57,24 @@ def test_gb18030_stream_survives_chunk_boundaries(env, monkeypatch):
     assert got == [(f"K{n:06d}", f"锦绣纺织{n}号有限公司", n + 1) for n in range(1, 8)]
 
 
+def test_every_unicode_space_is_noticed_and_chinese_punctuation_is_not(tmp_path):
+    """A value edged with a non-ASCII space must be trimmed like Python's str.strip() (the contract's "trimmed"),
+    so the text copy says when one occurs (`odd_space`: trimming by regexp). UNICODE_SPACES are exactly the
+    non-ASCII characters str.strip() removes, each noticed in a text; Chinese punctuation whose UTF-8 bytes
+    begin like theirs (—, “, …, 。, 、, 「) is not one."""
+    strip_spaces = {chr(c) for c in range(0x80, 0x110000) if chr(c).isspace()}
+    assert set(transcode_module.UNICODE_SPACES) == strip_spaces
+
+    def noticed(text: str) -> bool:
+        source = tmp_path / "export.txt"
+        source.write_bytes(text.encode("utf-8"))
+        return transcode_module.transcode(source, "utf-8", tmp_path / "copy.txt")[0]
+
+    for space in transcode_module.UNICODE_SPACES:
+        assert noticed(f"苏州锦绣,{space}纺织\n"), hex(ord(space))
+    assert not noticed("苏州—“锦绣”…纺织。、「有限」公司,\t \n")
+
+
 def test_social_offsets_become_utc(env):
     env.write("followers", "followers_20250701.jsonl", [
         '{"channel": "wechat", "user_id": "u1", "unionid": "o1", "nickname": "小李", "mobile": null, '
