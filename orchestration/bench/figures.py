@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -51,14 +52,22 @@ def stage_seconds(steps: dict[str, float], total: float) -> dict[str, float]:
     return {k: round(v, 3) for k, v in stages.items()}
 
 
-def read_run_timing(dagster_home: Path, run_id: str) -> tuple[dict[str, float], float | None, float | None]:
-    """The run's step durations and its start and end (epoch seconds) from the Dagster instance at
-    `dagster_home` (the one the run command used)."""
+def step_windows(step_stats: Iterable) -> dict[str, tuple[float, float]]:
+    """step key → (start, end) in epoch seconds (steps that never started: absent)."""
+    return {s.step_key: (s.start_time, s.end_time) for s in step_stats
+            if s.start_time is not None and s.end_time is not None}
+
+
+def read_run_timing(dagster_home: Path, run_id: str
+                    ) -> tuple[dict[str, float], float | None, float | None, dict[str, tuple[float, float]]]:
+    """The run's step durations, its start and end (epoch seconds) and each step's (start, end) from the
+    Dagster instance at `dagster_home` (the one the run command used)."""
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         stats = instance.get_run_stats(run_id)
-        return step_seconds(instance.get_run_step_stats(run_id)), stats.start_time, stats.end_time
+        step_stats = instance.get_run_step_stats(run_id)
+        return step_seconds(step_stats), stats.start_time, stats.end_time, step_windows(step_stats)
 
 
 def newest_run_id(dagster_home: Path, started_after: float) -> str | None:
@@ -120,6 +129,31 @@ def dbt_figures(run_results: Path, slowest: int = 8) -> dict | None:
             "test_node_seconds": round(tests, 3), "nodes": len(nodes),
             "slowest": {uid.split(".")[2] if uid.startswith("test.") else uid.split(".")[-1]: round(t, 2)
                         for uid, t in sorted(nodes, key=lambda n: -n[1])[:slowest]}}
+
+
+def dbt_step_phases(run_results: Path, step: tuple[float, float] | None) -> dict[str, float] | None:
+    """Where the dbt step's time goes around dbt's nodes (None without dbt's results or the step's window):
+    `before_first_node` (the step's set-up, dbt's start — its interpreter, imports, adapter — and its parse and
+    graph), `nodes` (the first node's start to the last node's end) and `after_last_node` (dbt writing its
+    artifacts and exiting, then the step: the audit rows, the column lineage, the Dagster events). The step's
+    fixed costs are the first and the last."""
+    if step is None or not run_results.is_file():
+        return None
+    marks = [(t.get("started_at"), t.get("completed_at"))
+             for r in json.loads(run_results.read_text()).get("results", []) for t in r.get("timing", [])]
+    starts = [_epoch(a) for a, _ in marks if a]
+    ends = [_epoch(b) for _, b in marks if b]
+    if not starts or not ends:
+        return None
+    (step_start, step_end), first, last = step, min(starts), max(ends)
+    return {"before_first_node": round(first - step_start, 3), "nodes": round(last - first, 3),
+            "after_last_node": round(step_end - last, 3)}
+
+
+def _epoch(stamp: str) -> float:
+    """dbt's timing stamps are UTC (`2026-12-07T08:11:40.123456Z`)."""
+    moment = datetime.fromisoformat(stamp)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def rate(rows: int, seconds: float) -> float | None:

@@ -35,7 +35,7 @@ def run_once(name: str, landing: Path, warehouse: Path, as_of: date, home: Path,
               "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
               "peak_memory_bytes": max(proc.peak_tree_rss_bytes, proc.max_process_rss_bytes),
               "peak_tree_rss_bytes": proc.peak_tree_rss_bytes, "max_process_rss_bytes": proc.max_process_rss_bytes}
-    steps, run_start, run_end = figures.read_run_timing(home, run_id) if run_id else ({}, None, None)
+    steps, run_start, run_end, windows = figures.read_run_timing(home, run_id) if run_id else ({}, None, None, {})
     result["stages"] = figures.stage_seconds(steps, proc.seconds)
     result["other_breakdown"] = figures.overhead_seconds(steps, (proc.started_at, proc.ended_at),
                                                          (run_start, run_end))
@@ -45,13 +45,19 @@ def run_once(name: str, landing: Path, warehouse: Path, as_of: date, home: Path,
     result.update({k: v for k, v in loads.items() if k != "order_lines_files"})
     result["ingest_rows_per_second"] = figures.rate(loads["rows_loaded"], result["stages"]["ingest"])
     result["order_lines"] = order_lines_figures(loads["order_lines_files"], landing, steps, warehouse, settings)
-    result["dbt"] = figures.dbt_figures(DBT_PROJECT_DIR / run_target(run_id) / "run_results.json") if run_id else None
+    results = DBT_PROJECT_DIR / run_target(run_id) / "run_results.json" if run_id else None
+    result["dbt"] = figures.dbt_figures(results) if results else None
+    if result["dbt"]:
+        result["dbt"]["step_phases"] = figures.dbt_step_phases(results, windows.get("dbt_models"))
     log(f"  {name}: exit {proc.exit_code}, {proc.seconds:.1f}s, stages {result['stages']}")
     if result["dbt"]:
         dbt = result["dbt"]
         log(f"    dbt's own {dbt['seconds']:.1f}s (node time: models {dbt['model_node_seconds']:.1f}s, tests "
             f"{dbt['test_node_seconds']:.1f}s); slowest: "
             + ", ".join(f"{node} {seconds:.1f}" for node, seconds in dbt["slowest"].items()))
+        if dbt["step_phases"]:
+            log("    the dbt step: " + ", ".join(f"{phase.replace('_', ' ')} {seconds:.1f}s"
+                                                 for phase, seconds in dbt["step_phases"].items()))
     return result
 
 

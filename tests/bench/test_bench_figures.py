@@ -223,3 +223,27 @@ def test_dbt_figures_split_model_and_test_node_time_and_name_the_slowest_nodes(t
                                "primary_key_dim_customer_customer_key": 2.0}}
     assert list(dbt["slowest"]) == ["int_customer_order_metrics", "dim_customer",
                                     "primary_key_dim_customer_customer_key"]  # slowest first
+
+
+def test_the_dbt_steps_fixed_costs_are_told_apart_from_its_nodes(tmp_path):
+    """Before dbt's first node (its start, parse and graph) and after its last (its artifacts, then the step's
+    audit rows, lineage and Dagster events) are the step's fixed costs; the nodes are its data work."""
+    from datetime import UTC, datetime
+
+    def stamp(seconds: float) -> str:
+        return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    results = tmp_path / "run_results.json"
+    step = (1_000.0, 1_030.0)
+    assert figures.dbt_step_phases(results, step) is None  # dbt did not run
+    results.write_text(json.dumps({"results": [
+        {"unique_id": "seed.customer_warehouse.classification_rules", "timing": [
+            {"name": "compile", "started_at": stamp(1_004.0), "completed_at": stamp(1_004.1)},
+            {"name": "execute", "started_at": stamp(1_004.1), "completed_at": stamp(1_005.0)}]},
+        {"unique_id": "model.customer_warehouse.dim_customer", "timing": [
+            {"name": "compile", "started_at": stamp(1_005.0), "completed_at": stamp(1_005.5)},
+            {"name": "execute", "started_at": stamp(1_005.5), "completed_at": stamp(1_026.5)}]},
+        {"unique_id": "test.customer_warehouse.skipped", "timing": []}]}))
+    assert figures.dbt_step_phases(results, None) is None  # the step's window is unknown
+    assert figures.dbt_step_phases(results, step) == {"before_first_node": 4.0, "nodes": 22.5,
+                                                      "after_last_node": 3.5}
