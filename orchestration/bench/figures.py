@@ -31,10 +31,16 @@ def stage_of(step_key: str) -> str:
     return "other"
 
 
+def step_windows(step_stats: Iterable) -> dict[str, tuple[float, float]]:
+    """step key → (start, end) in epoch seconds, from Dagster's `RunStepKeyStatsSnapshot`s (steps that never
+    started or never ended: absent)."""
+    return {s.step_key: (s.start_time, s.end_time) for s in step_stats
+            if s.start_time is not None and s.end_time is not None}
+
+
 def step_seconds(step_stats: Iterable) -> dict[str, float]:
     """step key → seconds, from Dagster's `RunStepKeyStatsSnapshot`s (steps that never started: absent)."""
-    return {s.step_key: s.end_time - s.start_time for s in step_stats
-            if s.start_time is not None and s.end_time is not None}
+    return {key: end - start for key, (start, end) in step_windows(step_stats).items()}
 
 
 def stage_seconds(steps: dict[str, float], total: float) -> dict[str, float]:
@@ -50,12 +56,6 @@ def stage_seconds(steps: dict[str, float], total: float) -> dict[str, float]:
     stages["other"] = total - sum(steps.values()) + unknown
     stages["total"] = total
     return {k: round(v, 3) for k, v in stages.items()}
-
-
-def step_windows(step_stats: Iterable) -> dict[str, tuple[float, float]]:
-    """step key → (start, end) in epoch seconds (steps that never started: absent)."""
-    return {s.step_key: (s.start_time, s.end_time) for s in step_stats
-            if s.start_time is not None and s.end_time is not None}
 
 
 def read_run_timing(dagster_home: Path, run_id: str
