@@ -81,6 +81,8 @@ def test_social_offsets_become_utc(env):
         '"followed_at": "2025-06-30T18:30:00Z", "unfollowed_at": null}',
         '{"channel": "weibo", "user_id": "u2", "unionid": null, "nickname": "Tony", "mobile": "13812345678", '
         '"followed_at": "2025-07-01T02:30:00+08:00", "unfollowed_at": "2025-07-01T01:00:00.250-05:30"}',
+        '{"channel": "douyin", "user_id": "u3", "unionid": null, "nickname": null, "mobile": null, '
+        '"followed_at": "2025-06-30T23:59:59.123456Z", "unfollowed_at": "2025-07-01T08:00:00.5+08:00"}',
     ])
 
     env.ingest("followers")
@@ -88,6 +90,7 @@ def test_social_offsets_become_utc(env):
     assert env.raw_rows("followers", "user_id, nickname, followed_at_utc, unfollowed_at_utc") == [
         ("u1", "小李", datetime(2025, 6, 30, 18, 30), None),
         ("u2", "Tony", datetime(2025, 6, 30, 18, 30), datetime(2025, 7, 1, 6, 30, 0, 250000)),
+        ("u3", None, datetime(2025, 6, 30, 23, 59, 59, 123456), datetime(2025, 7, 1, 0, 0, 0, 500000)),
     ]
 
 
