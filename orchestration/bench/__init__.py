@@ -29,7 +29,7 @@ Decisions (the issue left them open):
   resident high-water mark (/proc VmHWM) of one process of the tree, which catches a spike
   between two samples. Both are in the JSON. (Not `wait4`/`RUSAGE_CHILDREN` ru_maxrss: Linux
   carries the forking parent's RSS into the child's figure, so the bench's own memory leaked in.)
-- The dbt step is split around dbt's nodes (figures.dbt_step_phases, from the step's window and the node
+- The dbt step is split around dbt's nodes (`step_phases` of figures.dbt_figures, from the step's window and the node
   timings of dbt's run_results.json): before the first node, the nodes, after the last node. The first and
   the last are the step's fixed costs (dbt's start and parse; its artifacts, the audit rows, the lineage and
   the Dagster events), the same at every scale; the nodes are its data work.

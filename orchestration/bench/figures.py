@@ -115,35 +115,34 @@ def load_figures(warehouse_db: Path, run_id: str | None) -> dict:
             "order_lines_rows": sum(n for _, n in order_lines)}
 
 
-def dbt_figures(run_results: Path, slowest: int = 8) -> dict | None:
+def dbt_figures(run_results: Path, step: tuple[float, float] | None = None, slowest: int = 8) -> dict | None:
     """What dbt's own build took (None when the run wrote no run_results.json: dbt did not run): its wall
     time, the node time of models (seeds and snapshots with them) and of tests (its threads run nodes side
-    by side, so node time exceeds wall time), and the slowest nodes (name: seconds)."""
+    by side, so node time exceeds wall time), the slowest nodes (name: seconds), and where the dbt step's
+    time went around the nodes (`step_phases`, given the step's (start, end); else None)."""
     if not run_results.is_file():
         return None
-    results = json.loads(run_results.read_text())
-    nodes = [(r["unique_id"], float(r.get("execution_time") or 0.0)) for r in results.get("results", [])]
+    document = json.loads(run_results.read_text())
+    results = document.get("results", [])
+    nodes = [(r["unique_id"], float(r.get("execution_time") or 0.0)) for r in results]
     tests = sum(t for uid, t in nodes if uid.startswith(("test.", "unit_test.")))
-    return {"seconds": round(float(results.get("elapsed_time") or 0.0), 3),
+    return {"seconds": round(float(document.get("elapsed_time") or 0.0), 3),
             "model_node_seconds": round(sum(t for _, t in nodes) - tests, 3),
             "test_node_seconds": round(tests, 3), "nodes": len(nodes),
             "slowest": {uid.split(".")[2] if uid.startswith("test.") else uid.split(".")[-1]: round(t, 2)
-                        for uid, t in sorted(nodes, key=lambda n: -n[1])[:slowest]}}
+                        for uid, t in sorted(nodes, key=lambda n: -n[1])[:slowest]},
+            "step_phases": _step_phases(results, step)}
 
 
-def dbt_step_phases(run_results: Path, step: tuple[float, float] | None) -> dict[str, float] | None:
-    """Where the dbt step's time goes around dbt's nodes (None without dbt's results or the step's window):
-    `before_first_node` (the step's set-up, dbt's start — its interpreter, imports, adapter — and its parse and
-    graph), `nodes` (the first node's start to the last node's end) and `after_last_node` (dbt writing its
+def _step_phases(results: list[dict], step: tuple[float, float] | None) -> dict[str, float] | None:
+    """`before_first_node` (the step's set-up, dbt's start — its interpreter, imports, adapter — and its parse
+    and graph), `nodes` (the first node's start to the last node's end) and `after_last_node` (dbt writing its
     artifacts and exiting, then the step: the audit rows, the column lineage, the Dagster events). The step's
-    fixed costs are the first and the last."""
-    if step is None or not run_results.is_file():
-        return None
-    marks = [(t.get("started_at"), t.get("completed_at"))
-             for r in json.loads(run_results.read_text()).get("results", []) for t in r.get("timing", [])]
+    fixed costs are the first and the last. None without the step's window or any node timing."""
+    marks = [(t.get("started_at"), t.get("completed_at")) for r in results for t in r.get("timing", [])]
     starts = [_epoch(a) for a, _ in marks if a]
     ends = [_epoch(b) for _, b in marks if b]
-    if not starts or not ends:
+    if step is None or not starts or not ends:
         return None
     (step_start, step_end), first, last = step, min(starts), max(ends)
     return {"before_first_node": round(first - step_start, 3), "nodes": round(last - first, 3),

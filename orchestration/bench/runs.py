@@ -45,10 +45,8 @@ def run_once(name: str, landing: Path, warehouse: Path, as_of: date, home: Path,
     result.update({k: v for k, v in loads.items() if k != "order_lines_files"})
     result["ingest_rows_per_second"] = figures.rate(loads["rows_loaded"], result["stages"]["ingest"])
     result["order_lines"] = order_lines_figures(loads["order_lines_files"], landing, steps, warehouse, settings)
-    results = DBT_PROJECT_DIR / run_target(run_id) / "run_results.json" if run_id else None
-    result["dbt"] = figures.dbt_figures(results) if results else None
-    if result["dbt"]:
-        result["dbt"]["step_phases"] = figures.dbt_step_phases(results, windows.get("dbt_models"))
+    result["dbt"] = figures.dbt_figures(DBT_PROJECT_DIR / run_target(run_id) / "run_results.json",
+                                        windows.get("dbt_models")) if run_id else None
     log(f"  {name}: exit {proc.exit_code}, {proc.seconds:.1f}s, stages {result['stages']}")
     if result["dbt"]:
         dbt = result["dbt"]

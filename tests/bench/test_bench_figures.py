@@ -220,7 +220,8 @@ def test_dbt_figures_split_model_and_test_node_time_and_name_the_slowest_nodes(t
     dbt = figures.dbt_figures(results, slowest=3)
     assert dbt == {"seconds": 12.5, "model_node_seconds": 9.5, "test_node_seconds": 3.0, "nodes": 5,
                    "slowest": {"int_customer_order_metrics": 6.0, "dim_customer": 3.0,
-                               "primary_key_dim_customer_customer_key": 2.0}}
+                               "primary_key_dim_customer_customer_key": 2.0},
+                   "step_phases": None}  # no step window, no node timings
     assert list(dbt["slowest"]) == ["int_customer_order_metrics", "dim_customer",
                                     "primary_key_dim_customer_customer_key"]  # slowest first
 
@@ -235,7 +236,7 @@ def test_the_dbt_steps_fixed_costs_are_told_apart_from_its_nodes(tmp_path):
 
     results = tmp_path / "run_results.json"
     step = (1_000.0, 1_030.0)
-    assert figures.dbt_step_phases(results, step) is None  # dbt did not run
+    assert figures.dbt_figures(results, step) is None  # dbt did not run
     results.write_text(json.dumps({"results": [
         {"unique_id": "seed.customer_warehouse.classification_rules", "timing": [
             {"name": "compile", "started_at": stamp(1_004.0), "completed_at": stamp(1_004.1)},
@@ -244,6 +245,6 @@ def test_the_dbt_steps_fixed_costs_are_told_apart_from_its_nodes(tmp_path):
             {"name": "compile", "started_at": stamp(1_005.0), "completed_at": stamp(1_005.5)},
             {"name": "execute", "started_at": stamp(1_005.5), "completed_at": stamp(1_026.5)}]},
         {"unique_id": "test.customer_warehouse.skipped", "timing": []}]}))
-    assert figures.dbt_step_phases(results, None) is None  # the step's window is unknown
-    assert figures.dbt_step_phases(results, step) == {"before_first_node": 4.0, "nodes": 22.5,
-                                                      "after_last_node": 3.5}
+    assert figures.dbt_figures(results)["step_phases"] is None  # the step's window is unknown
+    assert figures.dbt_figures(results, step)["step_phases"] == {"before_first_node": 4.0, "nodes": 22.5,
+                                                                 "after_last_node": 3.5}
