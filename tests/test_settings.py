@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 
@@ -29,6 +30,26 @@ def test_the_operators_memory_limit_reaches_ingestion_dbt_and_a_hand_run_dbt():
     with dbt_environment(warehouse, a_run_plan()):  # the dbt subprocess starts with this environment
         assert os.environ["CW_DUCKDB_MEMORY_LIMIT"] == "1500MB"
     assert settings.dbt_env()["CW_DUCKDB_MEMORY_LIMIT"] == "1500MB"  # `make docs`
+
+
+@pytest.mark.parametrize(("duckdb_threads", "dbt_threads", "mode", "per_query"), [
+    ("2", None, "full", "2"), ("2", None, "incremental", "1"), ("8", "2", "incremental", "4"),
+    ("8", "2", "full", "8"), ("2", "4", "incremental", "1"), ("1", None, "incremental", "1"),
+])
+def test_an_incremental_builds_queries_share_the_warehouses_threads_among_dbts(monkeypatch, duckdb_threads,
+                                                                               dbt_threads, mode, per_query):
+    """A full build gives each dbt query all of DuckDB's threads, an incremental build each of dbt's threads its
+    share (macros/query_threads.sql reads the variable)."""
+    if dbt_threads is None:
+        monkeypatch.delenv("CW_DBT_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("CW_DBT_THREADS", dbt_threads)
+    warehouse = resources_from_settings(Settings.from_env({"CW_DUCKDB_THREADS": duckdb_threads}))["warehouse"]
+    plan = dataclasses.replace(a_run_plan(), mode=mode)
+    with dbt_environment(warehouse, plan):
+        assert os.environ["CW_DBT_QUERY_THREADS"] == per_query
+        assert os.environ["CW_DUCKDB_THREADS"] == duckdb_threads  # the profile's (a hand-run dbt's) stay
+    assert "CW_DBT_QUERY_THREADS" not in os.environ
 
 
 def test_the_quarantine_gate_reads_its_share_and_its_row_floor_from_the_environment():

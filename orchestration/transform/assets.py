@@ -47,6 +47,23 @@ KEEP_RUN_TARGETS = 10
 #: default (debug) every event of every node is written there (~4.5 MB a night), ~1.2-1.5 s of each dbt run;
 #: the run's log (warehouse logs/run-*.log) has dbt's output, and target/runs/<run id> its results and SQL.
 DBT_FILE_LOG_LEVEL = "none"
+#: dbt's own threads (profiles.yml reads the same variable): nodes it builds side by side.
+DBT_THREADS_DEFAULT = 2
+
+
+def dbt_query_threads(warehouse_threads: int, full: bool, dbt_threads: str | None = None) -> int:
+    """The DuckDB threads each of dbt's queries may use (`CW_DBT_QUERY_THREADS`, set by the build's first statement,
+    macros/query_threads.sql). A full build gives every query all of the warehouse's threads: its longest nodes (the
+    order lines' staging and fact) are its critical path. An incremental build shares them among dbt's threads
+    (`dbt_threads`, CW_DBT_THREADS): its ~50 mid-sized models keep dbt's threads busy side by side, and DuckDB
+    parallelising inside each of them too only oversubscribed the cores (docs/decisions.md, "dbt invocation")."""
+    if full:
+        return warehouse_threads
+    try:
+        sharing = max(1, int(dbt_threads or DBT_THREADS_DEFAULT))
+    except ValueError:  # dbt refuses the profile anyway
+        sharing = 1
+    return max(1, warehouse_threads // sharing)
 
 
 @contextmanager
@@ -59,6 +76,8 @@ def dbt_environment(warehouse: WarehouseResource, plan: RunPlan) -> Iterator[Non
               "CW_RUN_ID": plan.run_id, "CW_DBT_PARENT_PID": str(os.getpid()),  # (dbt_child.py)
               # the build whose tests verified what this one builds on (macros/testing/verified_scope.sql)
               "CW_VERIFIED_BUILD": plan.verified_build or "",
+              "CW_DBT_QUERY_THREADS": str(dbt_query_threads(warehouse.threads, plan.mode == "full",
+                                                            os.environ.get("CW_DBT_THREADS"))),
               "DBT_LOG_LEVEL_FILE": os.environ.get("DBT_LOG_LEVEL_FILE") or DBT_FILE_LOG_LEVEL}
     secrets = secret_names()
     before = {k: os.environ.get(k) for k in [*wanted, *secrets]}

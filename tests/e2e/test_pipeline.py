@@ -157,9 +157,15 @@ def test_an_incremental_run_publishes_what_a_full_build_publishes(published, dem
     assert "audit.run_inputs" not in compiled[0] and f"run_id = '{nights[0][0]}'" in compiled[1]
     # the first night's dbt parses in full; the second's starts from the state the first saved, which dbt
     # finds valid (transform/parse_state.py)
-    partial = [json.loads((DBT_PROJECT.project_dir / DBT_RUN_TARGETS / run_id / "run_results.json").read_text())
-               ["args"]["partial_parse"] for run_id, _ in nights]
-    assert partial == [False, True]
+    results = [json.loads((DBT_PROJECT.project_dir / DBT_RUN_TARGETS / run_id / "run_results.json").read_text())
+               for run_id, _ in nights]
+    assert [r["args"]["partial_parse"] for r in results] == [False, True]
+    # the full build's queries had the warehouse's two DuckDB threads each, the incremental build's one each
+    # beside dbt's other thread; set by the build's first statement, not the profile, which would have cost the
+    # second night a full parse (macros/query_threads.sql)
+    first_statements = [next(n["compiled_code"] for n in r["results"] if n["unique_id"].endswith("-on-run-start-0"))
+                        for r in results]
+    assert first_statements == ["set threads = 2", "set threads = 1"]
     # where the step compares the nodes dbt parsed with the code location's (transform/project.py lost_nodes)
     assert all((DBT_PROJECT.project_dir / DBT_RUN_TARGETS / run_id / "manifest.json").is_file() for run_id, _ in nights)
     second_log = max((warehouse / "logs").glob("run-*.log"), key=lambda p: p.stat().st_mtime)
