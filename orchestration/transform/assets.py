@@ -52,16 +52,17 @@ DBT_THREADS_DEFAULT = 2
 
 
 def dbt_query_threads(warehouse_threads: int, full: bool, dbt_threads: str | None = None) -> int:
-    """The DuckDB threads each of dbt's queries may use (`CW_DBT_QUERY_THREADS`, set by the build's first statement,
-    macros/query_threads.sql). A full build gives every query all of the warehouse's threads: its longest nodes (the
-    order lines' staging and fact) are its critical path. An incremental build shares them among dbt's threads
-    (`dbt_threads`, CW_DBT_THREADS): its ~50 mid-sized models keep dbt's threads busy side by side, and DuckDB
-    parallelising inside each of them too only oversubscribed the cores (docs/decisions.md, "dbt invocation")."""
+    """The DuckDB threads each of dbt's queries may use (`CW_DBT_QUERY_THREADS`, which the build's first statement
+    reads: macros/query_threads.sql). A full build gives every query all of the warehouse's threads: its longest
+    nodes (the order lines' staging and fact) are its critical path. An incremental build shares them among dbt's
+    threads (`dbt_threads`, CW_DBT_THREADS): its ~50 mid-sized models keep dbt's threads busy side by side, and
+    DuckDB parallelising inside each of them too only oversubscribed the cores (docs/decisions.md, "dbt
+    invocation")."""
     if full:
         return warehouse_threads
     try:
         sharing = max(1, int(dbt_threads or DBT_THREADS_DEFAULT))
-    except ValueError:  # dbt refuses the profile anyway
+    except ValueError:  # not a whole number (profiles.yml's `| int` renders it 0): nothing to share with
         sharing = 1
     return max(1, warehouse_threads // sharing)
 
