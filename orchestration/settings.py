@@ -20,7 +20,8 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 #: Each run's dbt artifacts (relative to the dbt project): `run_target(run_id)`.
 DBT_RUN_TARGETS = Path("target") / "runs"
 #: DuckDB's memory limit per process (ingestion and publishing in the Dagster process, dbt in its own):
-#: 2GB keeps an L run's whole process tree near 3 GiB (2.74-3.04 GiB measured; docs/decisions.md, "DuckDB's memory limit").
+#: 2GB keeps an L run's whole process tree near 3 GiB (2.74-3.04 GiB measured; docs/decisions.md,
+#: "DuckDB's memory limit").
 #: dbt_project/profiles.yml repeats it for a hand-run dbt (a test keeps the two equal).
 DUCKDB_MEMORY_LIMIT = "2GB"
 
