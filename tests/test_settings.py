@@ -11,7 +11,7 @@ import pytest
 from orchestration.definitions import resources_from_settings
 from orchestration.env_values import SettingsError
 from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_MEMORY_LIMIT, Settings
-from orchestration.transform.assets import dbt_environment
+from orchestration.transform.assets import DBT_THREADS_DEFAULT, dbt_environment
 from tests.conftest import a_run_plan, run_cli
 
 
@@ -30,6 +30,14 @@ def test_the_operators_memory_limit_reaches_ingestion_dbt_and_a_hand_run_dbt():
     with dbt_environment(warehouse, a_run_plan()):  # the dbt subprocess starts with this environment
         assert os.environ["CW_DUCKDB_MEMORY_LIMIT"] == "1500MB"
     assert settings.dbt_env()["CW_DUCKDB_MEMORY_LIMIT"] == "1500MB"  # `make docs`
+
+
+def test_the_dbt_step_divides_by_the_dbt_threads_the_profile_runs():
+    """With CW_DBT_THREADS unset, an incremental build's share of DuckDB's threads assumes as many dbt threads as
+    the local profile (the one pipeline runs use) starts."""
+    profiles = (DBT_PROJECT_DIR / "profiles.yml").read_text()
+    local = re.findall(r"env_var\('CW_DBT_THREADS', '([^']*)'\)", profiles)[0]  # the first target: local
+    assert int(local) == DBT_THREADS_DEFAULT
 
 
 @pytest.mark.parametrize(("duckdb_threads", "dbt_threads", "mode", "per_query"), [

@@ -47,7 +47,7 @@ KEEP_RUN_TARGETS = 10
 #: default (debug) every event of every node is written there (~4.5 MB a night), ~1.2-1.5 s of each dbt run;
 #: the run's log (warehouse logs/run-*.log) has dbt's output, and target/runs/<run id> its results and SQL.
 DBT_FILE_LOG_LEVEL = "none"
-#: dbt's own threads (profiles.yml reads the same variable): nodes it builds side by side.
+#: dbt's own threads when CW_DBT_THREADS is unset: profiles.yml's default (a test keeps the two equal).
 DBT_THREADS_DEFAULT = 2
 
 
