@@ -7,7 +7,7 @@ not in the middle of a nightly run.
 - dagster-dbt: its column-lineage builder (sqlglot over the compiled SQL) and the event history it
   reads; `DbtCliResource`'s CLI-version probe and in-process adapter, which this project skips;
 - dagster: serialisation of metadata values (the lineage cache); the SQLite event log storage's
-  connection handling (`PooledSqliteEventLogStorage`, selected by the project's dagster.yaml).
+  connection handling and batches (`PooledSqliteEventLogStorage`, selected by the project's dagster.yaml).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import os
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,10 @@ class WarehouseDbtResource(SkipStartupProbes, DbtCliResource):
     """dagster-dbt's CLI resource without the start-up probes this project does not need."""
 
 
+#: Dagster's `DAGSTER_EVENT_BATCH_SIZE` when the environment does not set it: a run's planned events (one batch,
+#: one per asset and check of the run) are stored together; other events come one at a time (batches of one).
+EVENT_BATCH_SIZE = "1000"
+
 _LIVE_STORAGES: weakref.WeakSet[PooledSqliteEventLogStorage] = weakref.WeakSet()
 
 
@@ -90,7 +94,8 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     engine initialises its dialect, and closing a WAL database's last connection checkpoints it: a
     night's ~1,200 events cost seconds of that alone. Here, as upstream, every use of a shard holds the
     storage's lock, so an open connection is used by one thread at a time; it sits outside any
-    transaction between uses, so it holds no lock another process could wait for. At most
+    transaction between uses, so it holds no lock another process could wait for — but while it stores a
+    batch (`store_event_batch`: Dagster's planned events at a run's start, a fraction of a second). At most
     `MAX_OPEN_SHARDS` shards keep an engine (least recently used first out), so a long-lived process
     (the daemon, the UI) does not collect one open file per run. A forked child never uses its
     parent's connections (SQLAlchemy's fork rule): it starts with none.
@@ -104,6 +109,9 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._engines_lock = threading.Lock()
         self._tables_found: set[str] = set()
+        self._batch = threading.local()  # .connections: shard -> Connection while this thread stores a batch
+        # Dagster hands a storage batches only when this is set (read at each event); an operator's value wins
+        os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", EVENT_BATCH_SIZE)
         _LIVE_STORAGES.add(self)
         super().__init__(base_dir, inst_data)
 
@@ -135,8 +143,38 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             if shard not in self._initialized_dbs:
                 self._initdb(engine)
                 self._initialized_dbs.add(shard)
-            with engine.connect() as conn, conn.begin():
-                yield conn
+            batch = getattr(self._batch, "connections", None)
+            if batch is None:
+                with engine.connect() as conn, conn.begin():
+                    yield conn
+                return
+            if shard not in batch:  # the batch's one transaction on this shard, committed when the batch ends
+                conn = engine.connect()
+                conn.begin()
+                batch[shard] = conn
+            yield batch[shard]
+
+    def store_event_batch(self, events: Sequence[dg.EventLogEntry]) -> None:
+        """A batch of events in one transaction per shard: upstream's `store_event` for each, on the batch's
+        connections (`_connect`), committed at the end (a run's planned events, ~320 at the start of a night:
+        0.79 -> 0.26-0.31 s; one to three commits each otherwise). An error rolls back what was not committed
+        and reaches Dagster, which then stores the events one by one."""
+        if len(events) < 2 or getattr(self._batch, "connections", None) is not None:
+            for event in events:
+                self.store_event(event)
+            return
+        self._batch.connections = {}
+        try:
+            for event in events:
+                self.store_event(event)
+            with self._db_lock:
+                for conn in self._batch.connections.values():
+                    conn.commit()
+        finally:
+            connections, self._batch.connections = self._batch.connections, None
+            with self._db_lock:
+                for conn in connections.values():
+                    conn.close()  # rolls back what was not committed
 
     def has_table(self, table_name: str) -> bool:
         """Upstream creates an engine for this on every asset event (`_store_asset_event_tags`); a table

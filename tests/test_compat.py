@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import dagster as dg
+import pytest
 from dagster._core.events import StepMaterializationData
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from sqlalchemy import Engine, event
 
 from orchestration import compat
 from orchestration.transform.project import DBT_PROJECT, TRANSLATOR, dbt_resource
@@ -117,3 +121,85 @@ def test_a_forked_child_writes_with_its_own_connections(tmp_path):
     assert os.waitstatus_to_exitcode(status) == 0
     assert [e.user_message for e in storage.get_logs_for_run(run_id)] == ["parent", "child"]
     storage.dispose()
+
+
+def _materialization(run_id: str, key: str) -> dg.EventLogEntry:
+    return dg.EventLogEntry(
+        error_info=None, level="INFO", user_message="", run_id=run_id, timestamp=time.time(),
+        dagster_event=dg.DagsterEvent(dg.DagsterEventType.ASSET_MATERIALIZATION.value, "job",
+                                      event_specific_data=StepMaterializationData(dg.AssetMaterialization(key))))
+
+
+@contextmanager
+def _commits() -> Iterator[list[int]]:
+    """Every commit of every SQLAlchemy connection while the block runs."""
+    counted = [0]
+
+    def commit(conn) -> None:
+        counted[0] += 1
+
+    event.listen(Engine, "commit", commit)
+    try:
+        yield counted
+    finally:
+        event.remove(Engine, "commit", commit)
+
+
+def test_a_batch_of_events_is_stored_in_one_transaction_per_shard(tmp_path):
+    """A run's planned events come as one batch: stored as upstream stores each, in one commit per shard."""
+    storage = compat.PooledSqliteEventLogStorage(str(tmp_path))
+    run_id = "00000000-0000-0000-0000-000000000002"
+    storage.store_event(_materialization(run_id, "_probe_first"))  # both shards' files and tables made
+    with _commits() as commits:
+        storage.store_event_batch([_materialization(run_id, f"_probe_{i}") for i in range(5)])
+    assert commits == [2]  # the run's shard and the index shard
+    with _commits() as commits:  # after a batch: one at a time again
+        storage.store_event(_materialization(run_id, "_probe_single"))
+    assert commits == [2]
+    assert _materializations(storage, run_id) == 7
+    latest = storage.get_latest_materialization_events([dg.AssetKey(f"_probe_{i}") for i in range(5)])
+    assert {event.run_id for event in latest.values()} == {run_id}
+    storage.dispose()
+
+
+def test_a_batch_that_fails_stores_none_of_its_events(tmp_path, monkeypatch):
+    storage = compat.PooledSqliteEventLogStorage(str(tmp_path))
+    run_id = "00000000-0000-0000-0000-000000000003"
+    original, stored = storage._store_asset_event, []
+
+    def third_fails(conn, event, event_id):
+        stored.append(event)
+        if len(stored) == 3:
+            raise OSError("disk full")
+        return original(conn, event, event_id)
+
+    monkeypatch.setattr(storage, "_store_asset_event", third_fails)
+    with pytest.raises(OSError):
+        storage.store_event_batch([_materialization(run_id, f"_probe_{i}") for i in range(5)])
+    assert storage.get_logs_for_run(run_id) == []
+    assert not storage.get_latest_materialization_events([dg.AssetKey("_probe_0")]).get(dg.AssetKey("_probe_0"))
+    storage.store_event_batch([_materialization(run_id, "_probe_0"), _materialization(run_id, "_probe_1")])
+    assert _materializations(storage, run_id) == 2  # the storage is usable again
+    storage.dispose()
+
+
+def test_a_runs_planned_events_reach_the_pooled_event_log_as_one_batch(tmp_path, monkeypatch):
+    """With the project's dagster.yaml, Dagster hands the storage a run's planned events together (its
+    DAGSTER_EVENT_BATCH_SIZE, which the storage sets when the environment does not)."""
+    monkeypatch.delenv("DAGSTER_EVENT_BATCH_SIZE", raising=False)
+    instance = _instance_with_project_config(tmp_path, monkeypatch)
+    batches = []
+    original = instance.event_log_storage.store_event_batch
+    monkeypatch.setattr(instance.event_log_storage, "store_event_batch",
+                        lambda events: (batches.append(len(events)), original(events)))
+
+    @dg.asset
+    def _downstream(_probe: int) -> int:
+        return _probe + 1
+
+    run_id = dg.materialize([_probe, _downstream], instance=instance).run_id
+    assert batches == [2]
+    planned = instance.event_log_storage.get_logs_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
+    assert len(planned) == 2
+    instance.dispose()
