@@ -158,7 +158,8 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         """A batch of events in one transaction per shard: upstream's `store_event` for each, on the batch's
         connections (`_connect`), committed at the end (a run's planned events, ~320 at the start of a night:
         0.79 -> 0.26-0.31 s; one to three commits each otherwise). An error rolls back what was not committed
-        and reaches Dagster, which then stores the events one by one."""
+        and reaches Dagster, which then stores the events one by one (should the index's commit fail after the
+        run's succeeded, the run's database holds those events twice: a full disk, which fails the run anyway)."""
         if len(events) < 2 or getattr(self._batch, "connections", None) is not None:
             for event in events:
                 self.store_event(event)
