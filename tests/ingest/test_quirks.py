@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+import pytest
+
 from orchestration.ingest import transcode as transcode_module
 from tests.ingest.conftest import ACCOUNT_HEADER, ACTIVITY_HEADER, CUSTOMER_HEADER
 
@@ -73,6 +75,29 @@ def test_every_unicode_space_is_noticed_and_chinese_punctuation_is_not(tmp_path)
     for space in transcode_module.UNICODE_SPACES:
         assert noticed(f"苏州锦绣,{space}纺织\n"), hex(ord(space))
     assert not noticed("苏州—“锦绣”…纺织。、「有限」公司,\t \n")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_the_text_copy_is_the_decoded_text_whatever_the_chunks(tmp_path, monkeypatch, encoding):
+    """The working copy is the export's text as UTF-8 with LF line ends and no byte-order mark, however the
+    reads cut it: a UTF-8 export's own bytes are written (no decode-encode round trip), so that path is held to
+    the decoded text here — chunk ends inside characters, inside CRLF, inside the BOM; a file ending inside a
+    character loses exactly that character's bytes."""
+    lines = ["客户,锦绣纺织（苏州）有限公司,　备注", "K000001,“精品”—布料…", "", "ascii only,1,2"]
+    body = "\r\n".join(lines) + "\r\n" + "最后一行,半个字"
+    whole = body.encode(encoding)  # utf-8-sig writes the byte-order mark first
+    cut = whole[:-1]  # the last character loses its last byte
+    last_character = body[-1].encode("utf-8" if encoding == "utf-8-sig" else encoding)
+    expected = {whole: body, cut: body[:-1]}
+    for chunk_bytes in (1, 2, 3, 5, 7, 64):
+        monkeypatch.setattr(transcode_module, "CHUNK_BYTES", chunk_bytes)
+        for data, text in expected.items():
+            source, copy = tmp_path / "export.txt", tmp_path / "copy.txt"
+            source.write_bytes(data)
+            _, dropped = transcode_module.transcode(source, encoding, copy)
+            want = text.replace("\r\n", "\n").encode("utf-8")
+            assert copy.read_bytes() == want, (chunk_bytes, data == whole)
+            assert dropped == (0 if data == whole else len(last_character) - 1)
 
 
 def test_social_offsets_become_utc(env):
