@@ -58,15 +58,9 @@ def check_name(severity: Severity) -> str:
     return f"gx_{severity}"
 
 
-#: Batches of more rows than this are validated by SQL pushdown (`sql_suite`): pandas + GX take
-#: ~3-5 s per million rows and suite (~0.2 s at 20,000 rows), the SQL a few tens of milliseconds at
-#: any of these sizes; below it GX takes a tenth of a second. (200,000 until issue #5's last round:
-#: at M, suites of 20-200k rows cost ~0.3-1 s each in GX, ~8 s of the run.)
-SQL_PUSHDOWN_MIN_ROWS = 20_000
-
-#: When a big batch must go to GX after all (an expectation without an exact SQL form), a `warn`
-#: suite (formats, distributions) looks at a repeatable sample of at most this many of its rows;
-#: an `error` suite (the gate) always looks at every row.
+#: When a big batch must go to GX (an expectation without an exact SQL form), a `warn` suite (formats,
+#: distributions) looks at a repeatable sample of at most this many of its rows; an `error` suite (the
+#: gate) always looks at every row.
 WARN_SAMPLE_ROWS = 500_000
 
 
@@ -75,10 +69,10 @@ def run_suite(warehouse: WarehouseResource, run_id: str, asset_key: dg.AssetKey,
     """Validate this run's rows of the asset with the suite's expectations of one severity: those of the files
     in its scope (batches.loads_in_scope: `held` False leaves out the held files of earlier runs).
 
-    A batch of more than `SQL_PUSHDOWN_MIN_ROWS` rows (counted from Parquet footers or a `count(*)`)
-    is validated whole by SQL in DuckDB (`sql_suite`) when every expectation translates exactly; other
-    batches, and suites that do not translate, by GX on pandas (a big batch's `warn` suite on a
-    sample). The evidence is the batch query either way.
+    Every batch, whatever its size, is validated by SQL in DuckDB (`sql_suite`) when every expectation of the
+    suite translates exactly (all of the project's do); a suite that does not translate is validated by GX on
+    pandas (a big batch's `warn` suite on a sample), and only then is GX imported. The evidence is the batch
+    query either way.
     `con`: an open connection to the warehouse to use (the check step's), else short-lived ones.
     """
 
@@ -90,7 +84,7 @@ def run_suite(warehouse: WarehouseResource, run_id: str, asset_key: dg.AssetKey,
     if spec is not None:
         with warehouse_connection() as audit:
             files = run_raw_files(audit, run_id, spec, warehouse.root, held=held)
-        if not files:  # validate only what is new: no file, no rows, nothing for GX to look at
+        if not files:  # validate only what is new: no file, no rows, nothing to validate
             return CheckOutcome(passed=True, observed="no new rows: no file of this feed to check in this run",
                                 evidence=f"audit.load_log: no {spec.folder} file loaded in run {run_id}",
                                 metadata={"rows_validated": 0, "expectations_evaluated": 0,
@@ -122,13 +116,12 @@ def run_suite(warehouse: WarehouseResource, run_id: str, asset_key: dg.AssetKey,
         def frames(con, sample):
             return batch.iter_rows(con, run_id, sample, held=held)
     with connect() as batch_con:
+        expectations = [e for e in suite["expectations"] if e["meta"]["severity"] == severity]
+        try:
+            return validate_sql(batch_con, query(), params, expectations, evidence())
+        except Untranslatable as exc:
+            logger.info("%s %s: validated with GX, not SQL: %s", suite_file.name, severity, exc)
         rows = batch_con.execute(count, params).fetchone()[0]
-        if rows > SQL_PUSHDOWN_MIN_ROWS:
-            expectations = [e for e in suite["expectations"] if e["meta"]["severity"] == severity]
-            try:
-                return validate_sql(batch_con, query(), params, expectations, evidence())
-            except Untranslatable as exc:
-                logger.info("%s %s: validated with GX, not SQL: %s", suite_file.name, severity, exc)
         sample = WARN_SAMPLE_ROWS if severity == "warn" and rows > WARN_SAMPLE_ROWS else None
         return validate_frames(frames(batch_con, sample), build_suite(suite, severity), evidence=evidence(sample))
 

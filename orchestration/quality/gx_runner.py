@@ -2,7 +2,8 @@
 
 GX 1.x on pandas: an ephemeral context, a pandas datasource, a dataframe asset and a
 whole-dataframe batch definition (GX's SQL datasource returns no rows on DuckDB).
-GX is imported lazily: importing it takes seconds, and loading the Dagster definitions should not.
+GX is imported lazily, by the first validation that needs it: importing it takes ~3 s and ~190 MB, and
+the pipeline's own suites all validate in SQL (`gx_checks.run_suite`), so a run normally never imports it.
 """
 
 from __future__ import annotations
@@ -34,29 +35,12 @@ _BATCH_DEFINITION_LOCK = threading.Lock()
 def _batch_definition():
     """One ephemeral GX context per process, reused by every validation (building one costs ~0.3 s);
     each validation passes its own dataframe as a batch parameter."""
-    with _BATCH_DEFINITION_LOCK:  # the warm-up thread may be building it right now: wait for that one
+    with _BATCH_DEFINITION_LOCK:  # two threads validating at once build one context
         if not _BATCH_DEFINITION:
             context = _context()
             asset = context.data_sources.add_pandas("quality").add_dataframe_asset("batch")
             _BATCH_DEFINITION.append(asset.add_batch_definition_whole_dataframe("whole"))
         return _BATCH_DEFINITION[0]
-
-
-def warm_up() -> None:
-    """Import GX and build its context in a background thread (~5 s of pure-Python import).
-
-    Called when a step is about to wait on something else (the dbt subprocess), so that the
-    checks that follow find GX ready. Idempotent; a failure here surfaces in the first check."""
-    if _BATCH_DEFINITION or any(t.name == "gx-warm-up" for t in threading.enumerate()):
-        return
-
-    def build() -> None:
-        try:
-            _batch_definition()
-        except Exception as exc:  # noqa: BLE001 - the first real validation reports it
-            logging.getLogger(__name__).debug("GX warm-up failed: %s", exc)
-
-    threading.Thread(target=build, name="gx-warm-up", daemon=True).start()
 
 
 def _context():

@@ -1,7 +1,7 @@
 """The regular expressions of the GX suites, written where Python's `re` and RE2 agree.
 
-GX's pandas engine searches a value with Python's `re` (`re.search`); the SQL pushdown of big
-batches (sql_suite.py) matches it in DuckDB, whose `regexp_matches` is RE2. So a suite's regexes are
+GX's pandas engine searches a value with Python's `re` (`re.search`); the SQL the pipeline validates
+its batches with (sql_suite.py) matches it in DuckDB, whose `regexp_matches` is RE2. So a suite's regexes are
 written in the part of the syntax both engines read the same way, and checked when a suite loads
 (`check_common`), rather than one engine's meaning being re-derived from the other's internals:
 

@@ -28,7 +28,6 @@ from orchestration.control.fingerprint import dbt_code_fingerprint
 from orchestration.control.plan import RunPlan
 from orchestration.control.resource import RunControlResource
 from orchestration.quality.carry_over import carried_over_events
-from orchestration.quality.gx_runner import warm_up as gx_warm_up
 from orchestration.resources import WarehouseResource
 from orchestration.settings import DBT_RUN_TARGETS, run_target, secret_names
 from orchestration.transform import parse_state
@@ -189,7 +188,6 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition,
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, plan: RunPlan):
     full = plan.mode == "full"
     context.log.info(f"dbt build for as-of date {plan.as_of} ({plan.mode}: {plan.mode_reason})")
-    gx_warm_up()  # the checks after dbt find GX imported: it loads while this step waits on dbt
     target = run_target(plan.run_id)
     states = DBT_PROJECT.project_dir / parse_state.STATES
     project = plan.dbt_fingerprint or dbt_code_fingerprint()  # the dbt project's files, as the plan read them

@@ -1,5 +1,5 @@
-"""The SQL pushdown of GX suites gives what GX gives, declines what it cannot translate, and is used
-only for big batches.
+"""The SQL form of GX suites gives what GX gives, declines what it cannot translate, and validates every
+batch (GX only what it declines).
 
 Parity: each case runs one expectation over a small DuckDB table, once through GX on pandas
 (`validate_frames`, the frame as DuckDB hands it over) and once through `validate_sql`, and demands
@@ -228,28 +228,33 @@ def write_order_lines(warehouse, raw_file, line, spec):
     raw_file(warehouse, spec, [*rows, line("SO1", "1")], run_id="r1")
 
 
+def decline_sql(monkeypatch):
+    """From now on `run_suite` finds no SQL form for any suite, so GX validates: GX's own outcome."""
+    def decline(*args, **kwargs):
+        raise Untranslatable("declined by the test: GX's outcome")
+    monkeypatch.setattr(gx_checks, "validate_sql", decline)
+
+
 @pytest.mark.parametrize("severity", ["error", "warn"])
-def test_a_big_raw_batch_is_validated_by_sql_with_the_gx_outcome(warehouse, raw_file, line, order_lines_spec,
-                                                                   monkeypatch, engines, severity):
+def test_a_small_raw_batch_is_validated_by_sql_with_the_gx_outcome(warehouse, raw_file, line, order_lines_spec,
+                                                                     monkeypatch, engines, severity):
     write_order_lines(warehouse, raw_file, line, order_lines_spec)
     suite = suite_path(EXPECTATIONS_DIR, ORDER_LINES)
-    small = gx_checks.run_suite(warehouse, "r1", ORDER_LINES, suite, severity)
-    monkeypatch.setattr(gx_checks, "SQL_PUSHDOWN_MIN_ROWS", 10)
-    big = gx_checks.run_suite(warehouse, "r1", ORDER_LINES, suite, severity)
-    assert engines == ["gx", "sql"] and outcome(big) == outcome(small) and not big.passed
-    assert big.metadata["rows_validated"] == 11 and "read_parquet" in big.evidence
+    sql = gx_checks.run_suite(warehouse, "r1", ORDER_LINES, suite, severity)
+    decline_sql(monkeypatch)
+    gx = gx_checks.run_suite(warehouse, "r1", ORDER_LINES, suite, severity)
+    assert engines == ["sql", "gx"] and outcome(sql) == outcome(gx) and not sql.passed
+    assert sql.metadata["rows_validated"] == 11 and "read_parquet" in sql.evidence
     if severity == "error":
-        assert {f["column"] for f in big.metadata["failed_expectations"]} == {"unit_price", "currency"}
+        assert {f["column"] for f in sql.metadata["failed_expectations"]} == {"unit_price", "currency"}
 
 
-def test_an_untranslatable_suite_falls_back_to_gx(tmp_path, warehouse, raw_file, line, order_lines_spec,
-                                                   monkeypatch, engines):
+def test_an_untranslatable_suite_falls_back_to_gx(tmp_path, warehouse, raw_file, line, order_lines_spec, engines):
     write_order_lines(warehouse, raw_file, line, order_lines_spec)
     suite = tmp_path / "raw.erp.order_lines.json"
     suite.write_text(json.dumps({"name": "raw.erp.order_lines", "expectations": [
         E("column_mean_to_be_between", column="quantity", min_value=0),  # GX only: not one row's property
         E("column_values_to_not_be_null", column="sku")]}))
-    monkeypatch.setattr(gx_checks, "SQL_PUSHDOWN_MIN_ROWS", 10)
     result = gx_checks.run_suite(warehouse, "r1", ORDER_LINES, suite, "error")
     assert engines == ["sql", "gx"] and result.passed and result.metadata["expectations_evaluated"] == 2
 
@@ -257,7 +262,6 @@ def test_an_untranslatable_suite_falls_back_to_gx(tmp_path, warehouse, raw_file,
 def test_a_big_warn_batch_is_validated_whole_by_sql_and_sampled_only_for_gx(
         tmp_path, warehouse, raw_file, line, order_lines_spec, monkeypatch, engines):
     write_order_lines(warehouse, raw_file, line, order_lines_spec)
-    monkeypatch.setattr(gx_checks, "SQL_PUSHDOWN_MIN_ROWS", 10)
     monkeypatch.setattr(gx_checks, "WARN_SAMPLE_ROWS", 4)
     suite = suite_path(EXPECTATIONS_DIR, ORDER_LINES)
     whole = gx_checks.run_suite(warehouse, "r1", ORDER_LINES, suite, "warn")
@@ -270,7 +274,7 @@ def test_a_big_warn_batch_is_validated_whole_by_sql_and_sampled_only_for_gx(
     assert "reservoir(4 rows)" in sampled.evidence
 
 
-def test_a_big_mart_batch_is_counted_and_validated_by_sql(tmp_path, warehouse, monkeypatch, engines):
+def test_a_mart_batch_is_validated_by_sql_with_the_gx_outcome(tmp_path, warehouse, monkeypatch, engines):
     with warehouse.connect() as con:
         con.execute("create schema marts")
         con.execute("create table marts.segment_summary as select i as segment_id, "
@@ -279,8 +283,8 @@ def test_a_big_mart_batch_is_counted_and_validated_by_sql(tmp_path, warehouse, m
     suite.write_text(json.dumps({"name": "marts.segment_summary", "expectations": [
         E("column_values_to_not_be_null", column="tier"), E("column_values_to_be_unique", column="segment_id")]}))
     key = dg.AssetKey(["marts", "segment_summary"])
-    small = gx_checks.run_suite(warehouse, "r1", key, suite, "error")
-    monkeypatch.setattr(gx_checks, "SQL_PUSHDOWN_MIN_ROWS", 29)
-    big = gx_checks.run_suite(warehouse, "r1", key, suite, "error")
-    assert engines == ["gx", "sql"] and outcome(big) == outcome(small)
-    assert big.metadata["failed_expectations"][0]["unexpected_count"] == 10
+    sql = gx_checks.run_suite(warehouse, "r1", key, suite, "error")
+    decline_sql(monkeypatch)
+    gx = gx_checks.run_suite(warehouse, "r1", key, suite, "error")
+    assert engines == ["sql", "gx"] and outcome(sql) == outcome(gx)
+    assert sql.metadata["failed_expectations"][0]["unexpected_count"] == 10
