@@ -14,6 +14,7 @@ from orchestration.audit.writes import (
     record_file,
     record_plan,
     record_run,
+    utc_now_after,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "record_file",
     "record_plan",
     "record_run",
+    "utc_now_after",
 ]

@@ -19,7 +19,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "extra_columns": "Unknown columns of the file, ignored and reported.",
         "raw_path": "The file's folder of the raw zone, relative to the warehouse directory (loaded files).",
         "run_id": "The run that saw the file.",
-        "loaded_at": "When the file was logged (UTC).",
+        "loaded_at": "When the file was logged (UTC); later than the feed's earlier files even if the clock was set "
+                     "back (then 1 µs after the previous): the incremental models' load watermark.",
         "mtime_ns": "The landed file's modification time when its bytes were read (ns).",
     }),
     "quarantine": ("One row per rejected row of a landed file, with the physical line and the reason.", {
@@ -80,7 +81,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "as_of_date": "The as-of date D (NULL for a run that only loads files).",
         "raw_files": "Files of the raw zone at the start of the run.",
         "code_fingerprint": "Fingerprint of the code (dbt project with its rules, GX suites, orchestration).",
-        "recorded_at": "When the plan was recorded (UTC).",
+        "recorded_at": "When the plan was recorded (UTC); later than every earlier run's even if the clock was set "
+                       "back (then 1 µs after the previous): the order of the runs.",
         "dbt_fingerprint": "Fingerprint of the dbt project alone.",
         "dbt_full_refresh": "Whether dbt rebuilt the incremental models in full.",
         "dbt_succeeded": "Whether dbt built the whole project without error.",
@@ -108,7 +110,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "marts_fingerprint": "That run's inputs fingerprint.",
         "rule_version": "The rule version of the marts.",
         "kind": "full (every mart of the run) or history_only (an older D: its history rows only).",
-        "published_at": "When the file was written (UTC).",
+        "published_at": "When the file was written (UTC); later than the publication it replaced even if the "
+                        "clock was set back.",
     }),
 }
 

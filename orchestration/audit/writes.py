@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -16,6 +16,16 @@ EVIDENCE_MAX_CHARS = 4000
 
 def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def utc_now_after(latest: datetime | None) -> datetime:
+    """The time to stamp a write that must sort after `latest` (the newest stamp of its kind): now, or one
+    microsecond after `latest` when the clock reads no later (set back since, e.g. by a time sync after a
+    reboot). Runs and loads are ordered by these stamps — the incremental models' load watermark, the runs a
+    delta publish and the held files' scope take — so they must follow the order things happened, not the
+    clock (docs/decisions.md, "Run control")."""
+    now = utc_now()
+    return now if latest is None or now > latest else latest + timedelta(microseconds=1)
 
 
 @contextmanager
@@ -136,8 +146,10 @@ def record_plan(con: duckdb.DuckDBPyConnection, *, run_id: str, inputs_fingerpri
                 mode_reason: str, landing_files: int, landing_fingerprint: str, settle_seconds: int,
                 serving_run_id: str | None, started_at: datetime | None, gate_overrides: str | None,
                 code_version: str | None = None) -> None:
-    """The run plan (`audit.run_inputs`) and the run's `started` row (`audit.runs`), together."""
+    """The run plan (`audit.run_inputs`) and the run's `started` row (`audit.runs`), together. `recorded_at` is
+    later than every other run's (`utc_now_after`): it orders the runs."""
     with _transaction(con):
+        latest = con.execute("select max(recorded_at) from audit.run_inputs where run_id <> ?", [run_id]).fetchone()[0]
         con.execute(
             """
             insert or replace into audit.run_inputs (run_id, inputs_fingerprint, as_of_date, raw_files,
@@ -145,7 +157,7 @@ def record_plan(con: duckdb.DuckDBPyConnection, *, run_id: str, inputs_fingerpri
                 landing_files, landing_fingerprint, settle_seconds, serving_run_id)
             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            [run_id, inputs_fingerprint, as_of, raw_files, code_fingerprint, utc_now(), dbt_fingerprint,
+            [run_id, inputs_fingerprint, as_of, raw_files, code_fingerprint, utc_now_after(latest), dbt_fingerprint,
              mode == "full", trigger, mode, mode_reason, landing_files, landing_fingerprint, settle_seconds,
              serving_run_id])
         record_run(con, run_id, status="started", as_of=as_of, started_at=started_at, finished=False,

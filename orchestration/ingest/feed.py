@@ -23,9 +23,10 @@ from __future__ import annotations
 import contextlib
 import shutil
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from orchestration import audit
 from orchestration.feeds import FeedSpec
 from orchestration.ingest.file_facts import FileChanged, FileFacts
 from orchestration.ingest.file_job import FileJob, FileRejected, IngestFault
@@ -51,14 +52,14 @@ def ingest_feed(spec: FeedSpec, landing_root: Path, warehouse: WarehouseResource
     work_root = warehouse.root / "tmp" / f"ingest-{spec.name}-{uuid.uuid4().hex[:12]}"
     try:
         for index, landed, facts in inspected(listing.files, state, work_root):
-            stamp = _utc_now()
+            stamp = audit.utc_now_after(state.latest_logged_at)  # the load watermark: after every earlier load
             file_result, quarantine_files = _ingest_file(spec, landed, facts, state, warehouse, run_id, stamp,
                                                         work_root / str(index))
             result.files.append(file_result)
             if file_result.logged:
                 with warehouse.connect() as con:
                     record_file(con, spec.name, file_result, run_id, stamp, quarantine_files)
-                _remember(state, file_result)
+                _remember(state, file_result, stamp)
             shutil.rmtree(work_root / str(index), ignore_errors=True)  # the private copy is no longer needed
     finally:
         shutil.rmtree(work_root, ignore_errors=True)
@@ -111,11 +112,9 @@ def _ingest_file(spec: FeedSpec, landed: LandedFile, facts: Facts, state: Ledger
     return result, load.quarantine_files
 
 
-def _remember(state: LedgerState, result: FileResult) -> None:
+def _remember(state: LedgerState, result: FileResult, stamp: datetime) -> None:
     state.logged.add((result.path, result.sha256))
+    state.latest_logged_at = stamp
     if result.status == "loaded":
         state.loaded.setdefault(result.sha256, result.path)
 
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)

@@ -18,6 +18,7 @@ class LedgerState:
     logged: set[tuple[str, str]] = field(default_factory=set)  # (path, sha256) of the feed, any status
     loaded: dict[str, str] = field(default_factory=dict)  # sha256 -> path of a loaded file, any feed
     stamps: dict[tuple[str, int, int], str] = field(default_factory=dict)  # (path, size, mtime_ns) -> sha256
+    latest_logged_at: datetime | None = None  # the feed's newest load time: the next file's must be later
 
     @property
     def logged_paths(self) -> set[str]:
@@ -33,6 +34,8 @@ def read_state(con: duckdb.DuckDBPyConnection, feed: str) -> LedgerState:
     rows = con.execute("select path, sha256, bytes, mtime_ns from audit.load_log where feed = ?", [feed]).fetchall()
     state.logged = {(path, sha) for path, sha, _, _ in rows}
     state.stamps = {(path, size, mtime): sha for path, sha, size, mtime in rows if mtime is not None}
+    state.latest_logged_at = con.execute("select max(loaded_at) from audit.load_log where feed = ?",
+                                         [feed]).fetchone()[0]
     rows = con.execute(
         "select sha256, min(path) from audit.load_log where status = 'loaded' group by sha256").fetchall()
     state.loaded = dict(rows)

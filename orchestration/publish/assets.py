@@ -21,7 +21,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration import audit
-from orchestration.audit.writes import utc_now
+from orchestration.audit.writes import utc_now_after
 from orchestration.control.plan import PUBLISH_ASSET_PATH, RunPlan
 from orchestration.control.resource import RunControlResource
 from orchestration.control.serving_state import Publication, file_stamps, free_space
@@ -48,9 +48,10 @@ class GateFailed(dg.Failure):
 
 
 def publication_of(plan: RunPlan, rule_version: str | None) -> Publication:
-    """What serving will hold once this run has published."""
-    now = utc_now()
+    """What serving will hold once this run has published; published after what serving holds, whatever the clock
+    reads (the archives are kept and pruned in that order)."""
     serving = plan.serving
+    now = utc_now_after(serving.published_at if serving is not None else None)
     if serving is not None and serving.as_of and plan.as_of and plan.as_of < serving.as_of:
         return Publication(plan.run_id, serving.as_of, serving.marts_run_id, serving.marts_fingerprint,
                            serving.rule_version, "history_only", now)

@@ -4,16 +4,19 @@ between the swap and the archive's final rename is finished by recovery."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import duckdb
 
-from orchestration.audit import ensure_audit_schema
+from orchestration.audit import ensure_audit_schema, writes
 from orchestration.audit.writes import utc_now
 from orchestration.control import archive
 from orchestration.control.recovery import recover
 from orchestration.control.serving_state import Publication
+from orchestration.publish.assets import publication_of
 from orchestration.publish.serving import Targets, write_serving
+from tests.conftest import a_run_plan
 from tests.publish.test_roles import ROLES, make_warehouse
 
 D = date(2025, 12, 31)
@@ -68,3 +71,14 @@ def test_recovery_finishes_the_archive_of_a_run_that_published_and_removes_anoth
     assert not staged_live.exists() and (tmp_path / "published" / "r1" / "serving.duckdb").exists()
     assert sorted(p.name for p in (tmp_path / "published").iterdir()) == ["r1"]
     assert any("finished archive" in line for line in found.lines())
+
+
+def test_a_publication_after_the_clock_was_set_back_is_still_the_newest(monkeypatch):
+    """Archives are kept and pruned by publication time: a run publishing once the clock was set back (a time
+    sync after a reboot) must still be newer than what serving holds, or retention would remove its archive
+    first and keep the one it replaced."""
+    live = Publication("r1", date(2025, 12, 30), "r1", "fp-r1", "v1", "full", utc_now())
+    monkeypatch.setattr(writes, "utc_now", lambda: live.published_at - timedelta(hours=2))
+    for plan in (replace(a_run_plan("r2"), serving=live), replace(a_run_plan("r3", date(2025, 12, 1)), serving=live)):
+        publication = publication_of(plan, "v1")
+        assert publication.published_at > live.published_at, publication.kind

@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.audit import ensure_audit_schema, record_dbt_outcome, record_plan
+from orchestration.audit import ensure_audit_schema, record_dbt_outcome, record_plan, writes
 from orchestration.audit.writes import record_run, utc_now
 from orchestration.control.plan import make_plan, recorded_plan, settle_seconds_for, trigger_of
 from orchestration.control.serving_state import PUBLICATION_DDL, file_stamps
@@ -191,3 +191,21 @@ def test_files_must_settle_for_unattended_runs_only():
     assert settle_seconds_for("schedule", None) == settle_seconds_for("sensor", None) == 60
     assert settle_seconds_for("cli", None) == settle_seconds_for("ui", None) == 0
     assert settle_seconds_for("schedule", 5) == 5  # CW_SETTLE_SECONDS wins
+
+
+
+def test_runs_keep_the_order_they_ran_when_the_clock_is_set_back(places, monkeypatch):
+    """A run recorded after the clock was set back (a time sync after a reboot) still comes after every earlier
+    run: the runs' order decides the build a night builds on, the runs a delta publish copies and the held
+    files' scope. A failed build recorded "before" the last successful one would otherwise pass for verified."""
+    built(places, "r1")
+    con = places[0]
+    first = con.execute("select recorded_at from audit.run_inputs where run_id = 'r1'").fetchone()[0]
+    monkeypatch.setattr(writes, "utc_now", lambda: first - timedelta(hours=3))  # the clock set back
+    built(places, "r2", succeeded=False)
+    built(places, "r3")
+    order = [run for (run,) in con.execute("select run_id from audit.run_inputs order by recorded_at").fetchall()]
+    assert order == ["r1", "r2", "r3"]
+    assert plan(places).verified_build == "r3"
+    built(places, "r4", succeeded=False)
+    assert plan(places).verified_build == "r3"  # not r1: the failed r4 came after r3 though the clock stands still

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from orchestration.audit import writes
 from orchestration.ingest import prefetch
 from tests.ingest.conftest import CUSTOMER_HEADER, ORDER_HEADER, ORDER_ROW
 
@@ -181,3 +184,22 @@ def test_files_logged_before_are_only_hashed_and_new_bytes_under_an_old_name_are
     assert [f.status for f in again.files] == ["already_logged", "loaded", "loaded"]
     assert sorted(scanned) == ["order_lines_20250302.csv", "order_lines_20250303.csv"]
     assert [f.rows_loaded for f in again.files[1:]] == [2, 1]
+
+
+def test_a_file_loaded_after_the_clock_was_set_back_is_still_the_newest_load(env, monkeypatch):
+    """The incremental models take the raw rows loaded after the newest load time they hold (their watermark):
+    a file loaded once the clock was set back must still carry a later load time than every file before it, or
+    its rows would never reach the facts."""
+    env.write("order_lines", "order_lines_20250301.csv", [ORDER_HEADER, ORDER_ROW.format(n=1)])
+    env.ingest("order_lines", run_id="run-1")
+    (first,) = [row["loaded_at"] for row in env.log()]
+    monkeypatch.setattr(writes, "utc_now", lambda: first - timedelta(days=1))  # a time sync stepped the clock back
+    env.write("order_lines", "order_lines_20250302.csv", [ORDER_HEADER, ORDER_ROW.format(n=2)])
+    env.write("order_lines", "order_lines_20250303.csv", [ORDER_HEADER, ORDER_ROW.format(n=3)])
+    env.ingest("order_lines", run_id="run-2")
+    logged = [(row["path"].rsplit("/", 1)[-1], row["loaded_at"]) for row in env.log()]
+    assert [name for name, _ in logged] == ["order_lines_20250301.csv", "order_lines_20250302.csv",
+                                            "order_lines_20250303.csv"]
+    assert logged[0][1] < logged[1][1] < logged[2][1]
+    raw = env.raw_rows("order_lines", "line_no, _loaded_at")
+    assert sorted(raw) == sorted(zip(["1", "2", "3"], [t for _, t in logged], strict=True))
