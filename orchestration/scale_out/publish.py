@@ -11,12 +11,12 @@ copies them too, as the DuckDB path does.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from orchestration.control.serving_state import Publication
+from orchestration.audit import utc_now_after
+from orchestration.control.serving_state import Publication, read_publication
 from orchestration.ingest.sql_text import literal
 from orchestration.publish.serving import (
     PUBLISHED_SCHEMAS,
@@ -39,7 +39,8 @@ def publish_from_lake(warehouse_db: Path, lake: Path, serving_path: Path, run_id
                       rule_version: str | None, *, include_facts: bool = False, threads: int = 2,
                       memory_limit: str = DUCKDB_MEMORY_LIMIT) -> PublishedFile:
     """Write `serving_path` from the Spark build in `lake` (marts) and the working warehouse (audit)."""
-    now = datetime.now(UTC).replace(tzinfo=None)
+    live = read_publication(serving_path)  # published after it, whatever the clock reads (as on the DuckDB path)
+    now = utc_now_after(live.published_at if live is not None else None)
     publication = Publication(run_id=run_id, as_of=as_of, marts_run_id=run_id, marts_fingerprint="spark",
                               rule_version=rule_version, kind="full", published_at=now)
 

@@ -13,13 +13,15 @@ second version) give the same tables again, both dates of the history included.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import pytest
 
 pytest.importorskip("pyspark", reason="the scale-out environment (make test-scale-out)")
 
+from orchestration.audit import writes  # noqa: E402
+from orchestration.control.serving_state import read_publication  # noqa: E402
 from orchestration.scale_out.compare import compare_builds  # noqa: E402
 from orchestration.scale_out.lake import lake_dir, lake_tables, parquet_scan  # noqa: E402
 from orchestration.scale_out.publish import LAKE_FACTS, publish_from_lake  # noqa: E402
@@ -110,6 +112,18 @@ def test_serving_is_published_from_the_spark_tables(builds, tmp_path):
     lines = duckdb.sql(f"select count(*) from {parquet_scan(lake, 'marts', 'fct_order_lines')}").fetchone()[0]
     assert lines > 1000
 
+
+
+def test_a_publish_from_the_lake_after_the_clock_was_set_back_is_still_the_newest(builds, tmp_path, monkeypatch):
+    """As on the DuckDB path: a publication is newer than the one it replaces whatever the clock reads (the
+    archives are kept and pruned in that order)."""
+    warehouse, run_id, rule_version, _, _ = builds
+    serving = tmp_path / "serving.duckdb"
+    publish_from_lake(warehouse / "warehouse.duckdb", lake_dir(warehouse), serving, run_id, AS_OF, rule_version)
+    live = read_publication(serving)
+    monkeypatch.setattr(writes, "utc_now", lambda: live.published_at - timedelta(hours=2))  # the clock set back
+    publish_from_lake(warehouse / "warehouse.duckdb", lake_dir(warehouse), serving, run_id, AS_OF, rule_version)
+    assert read_publication(serving).published_at > live.published_at
 
 def test_the_next_night_incremental_on_both_engines_gives_the_same_tables(builds):
     warehouse, _, _, _, landing = builds
