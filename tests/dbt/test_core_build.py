@@ -305,6 +305,29 @@ def test_history_snapshot_has_validity_columns(built):
     assert _query(warehouse, "select count(*), count(valid_to) from marts.dim_customer_history") == [(8, 0)]
 
 
+
+def test_history_versions_follow_each_other_when_the_clock_was_set_back(built, tmp_path):
+    """A customer's new version opens where its previous one closes, after it, even when the clock now reads
+    earlier than the last snapshot (a time sync stepped it back): the validity intervals never overlap."""
+    project, built_warehouse = built
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(built_warehouse, warehouse)
+    with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
+        # the last snapshot was taken by a clock a day ahead of this one
+        con.execute("update marts.dim_customer_history set valid_from = valid_from + interval 1 day, "
+                    "updated_at = updated_at + interval 1 day")
+        key = con.execute("select min(customer_key) from marts.dim_customer").fetchone()[0]
+        con.execute("update marts.dim_customer set customer_name = customer_name || ' (renamed)' "
+                    "where customer_key = ?", [key])
+    result = _dbt(project, warehouse, "snapshot", "-s", "dim_customer_history")
+    assert result.returncode == 0, result.stdout[-2000:]
+    versions = _query(warehouse, "select valid_from, valid_to from marts.dim_customer_history "
+                                 f"where customer_key = '{key}' order by valid_to nulls last")
+    assert len(versions) == 2
+    (old_from, old_to), (new_from, new_to) = versions  # the closed version, then the open one
+    assert new_to is None and old_to == new_from
+    assert old_from < old_to, (old_from, old_to)
+
 def test_convergence_test_fails_with_too_few_passes(built):
     project, warehouse = built
     run = _dbt(project, warehouse, "run", "-s", "int_identity_resolved", "--vars", "{identity_label_passes: 1}")
