@@ -31,11 +31,11 @@ class LedgerState:
 
 def read_state(con: duckdb.DuckDBPyConnection, feed: str) -> LedgerState:
     state = LedgerState()
-    rows = con.execute("select path, sha256, bytes, mtime_ns from audit.load_log where feed = ?", [feed]).fetchall()
-    state.logged = {(path, sha) for path, sha, _, _ in rows}
-    state.stamps = {(path, size, mtime): sha for path, sha, size, mtime in rows if mtime is not None}
-    state.latest_logged_at = con.execute("select max(loaded_at) from audit.load_log where feed = ?",
-                                         [feed]).fetchone()[0]
+    rows = con.execute("select path, sha256, bytes, mtime_ns, loaded_at from audit.load_log where feed = ?",
+                       [feed]).fetchall()
+    state.logged = {(path, sha) for path, sha, _, _, _ in rows}
+    state.stamps = {(path, size, mtime): sha for path, sha, size, mtime, _ in rows if mtime is not None}
+    state.latest_logged_at = max((logged_at for *_, logged_at in rows), default=None)
     rows = con.execute(
         "select sha256, min(path) from audit.load_log where status = 'loaded' group by sha256").fetchall()
     state.loaded = dict(rows)

@@ -193,7 +193,6 @@ def test_files_must_settle_for_unattended_runs_only():
     assert settle_seconds_for("schedule", 5) == 5  # CW_SETTLE_SECONDS wins
 
 
-
 def test_runs_keep_the_order_they_ran_when_the_clock_is_set_back(places, monkeypatch):
     """A run recorded after the clock was set back (a time sync after a reboot) still comes after every earlier
     run: the runs' order decides the build a night builds on, the runs a delta publish copies and the held

@@ -305,7 +305,6 @@ def test_history_snapshot_has_validity_columns(built):
     assert _query(warehouse, "select count(*), count(valid_to) from marts.dim_customer_history") == [(8, 0)]
 
 
-
 def test_history_versions_follow_each_other_when_the_clock_was_set_back(built, tmp_path):
     """A customer's new version opens where its previous one closes, after it, even when the clock now reads
     earlier than the last snapshot (a time sync stepped it back): the validity intervals never overlap."""
@@ -327,6 +326,7 @@ def test_history_versions_follow_each_other_when_the_clock_was_set_back(built, t
     (old_from, old_to), (new_from, new_to) = versions  # the closed version, then the open one
     assert new_to is None and old_to == new_from
     assert old_from < old_to, (old_from, old_to)
+
 
 def test_convergence_test_fails_with_too_few_passes(built):
     project, warehouse = built

@@ -113,7 +113,6 @@ def test_serving_is_published_from_the_spark_tables(builds, tmp_path):
     assert lines > 1000
 
 
-
 def test_a_publish_from_the_lake_after_the_clock_was_set_back_is_still_the_newest(builds, tmp_path, monkeypatch):
     """As on the DuckDB path: a publication is newer than the one it replaces whatever the clock reads (the
     archives are kept and pruned in that order)."""
@@ -124,6 +123,7 @@ def test_a_publish_from_the_lake_after_the_clock_was_set_back_is_still_the_newes
     monkeypatch.setattr(writes, "utc_now", lambda: live.published_at - timedelta(hours=2))  # the clock set back
     publish_from_lake(warehouse / "warehouse.duckdb", lake_dir(warehouse), serving, run_id, AS_OF, rule_version)
     assert read_publication(serving).published_at > live.published_at
+
 
 def test_the_next_night_incremental_on_both_engines_gives_the_same_tables(builds):
     warehouse, _, _, _, landing = builds
