@@ -8,8 +8,10 @@ run whose build an incremental run builds on (`CW_VERIFIED_BUILD`: the gate test
 the rows written since; dbt_project/macros/testing/verified_scope.sql). Each run writes dbt's artifacts to its
 own target folder (`target/runs/<run id>`), the evidence of its dbt tests; it starts from the parse state the
 last run on the same warehouse and the same project files left (parse_state.py), and a build whose parse lacks
-a node of the code location's manifest is not a successful build. Every dbt test result is also written to
-`audit.check_results` once dbt has exited (dbt holds the DuckDB file while it runs).
+a node of the code location's manifest is not a successful build. Each node is reported to Dagster as dbt
+finishes it, in dbt's order (every node after its parents, every test after its model), with the facts the node
+wrote about itself (transform/metadata.py); every dbt test result is also written to `audit.check_results` once
+dbt has exited (dbt holds the DuckDB file while it runs).
 """
 
 
@@ -31,8 +33,8 @@ from orchestration.quality.carry_over import carried_over_events
 from orchestration.resources import WarehouseResource
 from orchestration.settings import DBT_RUN_TARGETS, run_target, secret_names
 from orchestration.transform import parse_state
-from orchestration.transform.lineage import LineageCache, column_lineage, relation_columns
-from orchestration.transform.metadata import mart_metadata
+from orchestration.transform.lineage import LineageCache, column_lineage
+from orchestration.transform.metadata import mart_metadata, read_node_facts
 from orchestration.transform.project import DBT_PROJECT, TRANSLATOR, dbt_resource, ensure_manifest, lost_nodes
 
 PUBLISHED_LAYERS = ("marts", "audit")
@@ -46,6 +48,8 @@ KEEP_RUN_TARGETS = 10
 #: default (debug) every event of every node is written there (~4.5 MB a night), ~1.2-1.5 s of each dbt run;
 #: the run's log (warehouse logs/run-*.log) has dbt's output, and target/runs/<run id> its results and SQL.
 DBT_FILE_LOG_LEVEL = "none"
+#: Where each node of a run writes its facts (macros/node_metadata.sql), inside the run's dbt target folder.
+NODE_FACTS = "node_facts"
 #: dbt's own threads when CW_DBT_THREADS is unset: profiles.yml's default (a test keeps the two equal).
 DBT_THREADS_DEFAULT = 2
 
@@ -67,15 +71,16 @@ def dbt_query_threads(warehouse_threads: int, full: bool, dbt_threads: str | Non
 
 
 @contextmanager
-def dbt_environment(warehouse: WarehouseResource, plan: RunPlan) -> Iterator[None]:
+def dbt_environment(warehouse: WarehouseResource, plan: RunPlan, node_facts: Path | None = None) -> Iterator[None]:
     """The environment the dbt subprocess starts with (dagster-dbt copies `os.environ` when it starts
-    dbt): its connection (profiles.yml) and the run context (macros), and no secret. Restored as soon
-    as the subprocess has started."""
+    dbt): its connection (profiles.yml), the run context (macros) and where its nodes write their facts
+    (none written without `node_facts`), and no secret. Restored as soon as the subprocess has started."""
     wanted = {"CW_WAREHOUSE_DIR": str(warehouse.root.resolve()), "CW_DUCKDB_THREADS": str(warehouse.threads),
               "CW_DUCKDB_MEMORY_LIMIT": warehouse.memory_limit, "CW_AS_OF": plan.as_of.isoformat(),
               "CW_RUN_ID": plan.run_id, "CW_DBT_PARENT_PID": str(os.getpid()),  # (dbt_child.py)
               # the build whose tests verified what this one builds on (macros/testing/verified_scope.sql)
               "CW_VERIFIED_BUILD": plan.verified_build or "",
+              "CW_NODE_METADATA_DIR": str(node_facts or ""),
               "CW_DBT_QUERY_THREADS": str(dbt_query_threads(warehouse.threads, plan.mode == "full",
                                                             os.environ.get("CW_DBT_THREADS"))),
               "DBT_LOG_LEVEL_FILE": os.environ.get("DBT_LOG_LEVEL_FILE") or DBT_FILE_LOG_LEVEL}
@@ -125,18 +130,25 @@ def _event_key(context: dg.AssetExecutionContext, event) -> dg.AssetKey | None:
     return getattr(event, "asset_key", None)
 
 
-def _with_metadata(context: dg.AssetExecutionContext, con, event, manifest, columns, cache, plan: RunPlan,
+def _with_metadata(context: dg.AssetExecutionContext, event, manifest, node_facts: Path, cache, plan: RunPlan,
                    target: Path):
-    """The same event, its metadata extended with column lineage, row count, class distributions and
-    the fingerprint of the run's inputs."""
+    """The same event, its metadata extended with column lineage, row count, class distributions (from the
+    facts the node wrote as dbt built it) and the fingerprint of the run's inputs."""
     key = _event_key(context, event)
     if not isinstance(event, dg.Output) or key is None:
         return event
     unique_id = event.metadata.get("unique_id")
-    extra = column_lineage(unique_id.value if unique_id else "", manifest, columns, LINEAGE_TRANSLATOR, DBT_PROJECT,
-                           DBT_PROJECT.project_dir / target, cache)
-    if key.path[0] in PUBLISHED_LAYERS:
-        extra.update(mart_metadata(con, key.path[0], key.path[-1]))
+    unique_id = unique_id.value if unique_id else ""
+    facts = read_node_facts(node_facts, unique_id)
+    extra = {}
+    if facts is None:  # its post-hook did not run (the project's dbt_project.yml lacks it): no lineage, no counts
+        context.log.warning(f"{unique_id} wrote no facts in {node_facts}: its materialization has no column "
+                            "lineage or row count")
+    else:
+        extra.update(column_lineage(unique_id, manifest, facts.columns, LINEAGE_TRANSLATOR, DBT_PROJECT,
+                                    DBT_PROJECT.project_dir / target, cache))
+        if key.path[0] in PUBLISHED_LAYERS:
+            extra.update(mart_metadata(facts))
     extra["cw/rebuilt"] = True
     extra["cw/inputs_fingerprint"] = plan.inputs_fingerprint
     return event.with_metadata({**event.metadata, **extra})
@@ -191,7 +203,10 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     target = run_target(plan.run_id)
     states = DBT_PROJECT.project_dir / parse_state.STATES
     project = plan.dbt_fingerprint or dbt_code_fingerprint()  # the dbt project's files, as the plan read them
-    with dbt_environment(warehouse, plan):
+    node_facts = DBT_PROJECT.project_dir / target / NODE_FACTS
+    shutil.rmtree(node_facts, ignore_errors=True)  # only this build's facts
+    node_facts.mkdir(parents=True)
+    with dbt_environment(warehouse, plan, node_facts):
         profile = parse_state.profile_key(os.environ)
         restored = parse_state.restore(states, profile, project, DBT_PROJECT.project_dir / target)
         if not restored:  # nor from the state dagster-dbt would copy from the code location's target/
@@ -199,11 +214,15 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
                              "these project files")
         args = [*DBT_BUILD_ARGS, *(["--full-refresh"] if full else []), *([] if restored else ["--no-partial-parse"])]
         invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
-    # Events are held until dbt exits (it holds the DuckDB file), then re-emitted in dbt's order, the
-    # published tables' materializations carrying row counts and class distributions. (Holding only the
-    # marts would emit downstream models before their parents, which Dagster rejects.)
+    # Each event is yielded as dbt reports its node: dbt's order is the one Dagster wants (a node after its
+    # parents, a test after its model), and the node's facts are already written (its post-hook).
+    cache = LineageCache(DBT_PROJECT.project_dir / DBT_PROJECT.target_path / "column_lineage_cache.json", project)
+    checks: list[Mapping[str, object]] = []
     try:
-        events = list(invocation.stream())
+        for event in invocation.stream():
+            if isinstance(event, dg.AssetCheckResult):
+                checks.append(_check_row(event, target))
+            yield _with_metadata(context, event, invocation.manifest, node_facts, cache, plan, target)
     finally:  # never leave a dbt process behind holding the DuckDB file (e.g. on a manifest error)
         if invocation.process.poll() is None:
             invocation.process.terminate()
@@ -217,7 +236,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
                           "loaded, reload it first (the UI's Reload, or a new CLI run)")
     else:
         parse_state.keep(states, profile, project, DBT_PROJECT.project_dir / target)
-    checks = [_check_row(event, target) for event in events if isinstance(event, dg.AssetCheckResult)]
+    cache.save()
     ok = invocation.is_successful() and not lost
     with warehouse.connect() as con:
         # a subset (some models picked in the UI) does not vouch for the incremental models it left out
@@ -225,14 +244,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
         audit.record_dbt_results(con, context.run_id, checks, built=ok, whole_project=not context.is_subset,
                                  evidence=f"dbt_project/{results}",
                                  errors="" if ok else node_errors(DBT_PROJECT.project_dir / results))
-        columns = relation_columns(con)
-        cache = LineageCache(DBT_PROJECT.project_dir / DBT_PROJECT.target_path / "column_lineage_cache.json",
-                             project)
-        enriched = [_with_metadata(context, con, event, invocation.manifest, columns, cache, plan, target)
-                    for event in events]
-        cache.save()
     _prune_run_targets()
-    yield from enriched
     if not ok:
         context.log.error("dbt build reported errors; the publish step will refuse to publish this run")
 

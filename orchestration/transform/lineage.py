@@ -1,10 +1,11 @@
-"""Column-level lineage of dbt models for the Dagster UI, computed once dbt has exited.
+"""Column-level lineage of dbt models for the Dagster UI, computed as dbt reports each model.
 
 dagster-dbt's `fetch_column_metadata()` asks the dbt adapter for column types *while* dbt runs;
 with DuckDB that would need a second connection to a file the dbt subprocess holds for writing.
-So the column types are read afterwards (one read of `information_schema`), and dagster-dbt's
-own sqlglot lineage builder turns the compiled SQL into `dagster/column_lineage` metadata.
-That builder is not public API (orchestration/compat.py): any failure only drops the lineage, never the run.
+So each model writes the columns of its relation and of its parents itself, in dbt's connection
+(transform/metadata.py), and dagster-dbt's own sqlglot lineage builder turns the compiled SQL into
+`dagster/column_lineage` metadata. That builder is not public API (orchestration/compat.py): any
+failure only drops the lineage, never the run.
 """
 
 from __future__ import annotations
@@ -17,22 +18,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtProject
 
 from orchestration.compat import column_lineage_metadata, deserialize_metadata, serialize_metadata
 
 log = logging.getLogger(__name__)
-
-
-def relation_columns(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], dict[str, dict[str, str]]]:
-    """(schema, table) → column → {"data_type": ...} for every relation of the warehouse."""
-    out: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
-    rows = con.execute("select table_schema, table_name, column_name, data_type from information_schema.columns "
-                       "order by table_schema, table_name, ordinal_position").fetchall()
-    for schema, table, column, data_type in rows:
-        out.setdefault((schema, table), {})[column] = {"data_type": data_type}
-    return out
 
 
 def _columns_of(props: Mapping[str, Any], columns: Mapping[tuple[str, str], dict]) -> dict[str, dict[str, str]]:

@@ -1,56 +1,81 @@
-"""What a mart materialization tells the Dagster UI: row count and the class distributions.
+"""What a dbt node's materialization tells the Dagster UI, from the facts the node wrote itself.
 
-Queried once dbt has exited (it holds warehouse.duckdb while it runs).
+dbt holds warehouse.duckdb until it exits, so nothing else can read it while dbt runs. Each model, seed
+and snapshot therefore writes its own facts in a post-hook, in dbt's connection, as it is built
+(dbt_project/macros/node_metadata.sql): the columns of its relation and of the relations it selects from,
+its row count and the distribution of its class columns (`meta: class_columns` in the model's yml). The
+step reads that file when dbt reports the node and yields the materialization at once, while dbt goes on.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
 import dagster as dg
-import duckdb
+
+log = logging.getLogger(__name__)
 
 #: tier shares the business aims for (A/B/C ≈ 10/30/60 of the buyers)
 TIER_GUIDELINE = {"A": 0.10, "B": 0.30, "C": 0.60}
 
-#: mart → class columns whose distribution is shown
-DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
-    "customer_tier": ("tier",),
-    "customer_value": ("value_class",),
-    "customer_churn": ("churn_risk_band", "lifecycle_stage"),
-    "customer_credit": ("credit_risk",),
-    "customer_classification": ("tier", "value_class", "lifecycle_stage", "churn_risk_band", "credit_risk"),
-    "customer_needs": ("primary_need", "satisfaction_trend"),
-    "customer_actions": ("service_level", "next_action"),
-}
+#: (schema, table) → column → {"data_type": ...}, the shape dagster-dbt's lineage builder takes
+RelationColumns = dict[tuple[str, str], dict[str, dict[str, str]]]
 
 
-def _distribution(con: duckdb.DuckDBPyConnection, table: str, column: str) -> list[tuple[str, int, float]]:
-    rows = con.execute(
-        f"select coalesce(cast({column} as varchar), '(none)') as value, count(*) as n, "
-        f"count(*) / sum(count(*)) over () as share from marts.{table} group by 1 order by 1").fetchall()
-    return [(value, n, share) for value, n, share in rows]
+@dataclass(frozen=True)
+class NodeFacts:
+    """What one node wrote about itself as dbt built it."""
+
+    columns: RelationColumns
+    row_count: int | None = None
+    #: class column → [(value, rows)], values in order
+    distributions: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
 
-def distribution_markdown(column: str, rows: list[tuple[str, int, float]]) -> str:
+def facts_path(folder: Path, unique_id: str) -> Path:
+    return folder / f"{unique_id}.json"
+
+
+def read_node_facts(folder: Path, unique_id: str) -> NodeFacts | None:
+    """The facts `unique_id` wrote into `folder` in this build, or None when there are none (or unreadable)."""
+    try:
+        row = json.loads(facts_path(folder, unique_id).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.debug("no node facts for %s: %s", unique_id, exc)
+        return None
+    columns: RelationColumns = {}
+    for column in row.get("columns") or []:
+        columns.setdefault((column["schema"], column["table"]), {})[column["column"]] = {
+            "data_type": column["data_type"]}
+    distributions = {d["column"]: [(v["value"], int(v["n"])) for v in d["values"] or []]
+                     for d in row.get("distributions") or []}
+    row_count = row.get("row_count")
+    return NodeFacts(columns, None if row_count is None else int(row_count), distributions)
+
+
+def distribution_markdown(column: str, counts: list[tuple[str, int]]) -> str:
+    """A markdown table of a class column's values, their rows and shares (tier: among buyers, with the
+    guideline)."""
     with_guideline = column == "tier"
     if with_guideline:  # shares among buyers (tier is NULL for the others)
-        buyers = sum(n for value, n, _ in rows if value in TIER_GUIDELINE)
-        rows = [(v, n, n / buyers if buyers else 0.0) for v, n, _ in rows if v in TIER_GUIDELINE]
+        counts = [(v, n) for v, n in counts if v in TIER_GUIDELINE]
+    total = sum(n for _, n in counts)
     head = f"| {column} | customers | share |" + (" guideline |" if with_guideline else "")
     sep = "| --- | ---: | ---: |" + (" ---: |" if with_guideline else "")
-    body = [f"| {value} | {n:,} | {share:.1%} |" + (f" {TIER_GUIDELINE[value]:.0%} |" if with_guideline else "")
-            for value, n, share in rows]
+    body = [f"| {value} | {n:,} | {n / total if total else 0.0:.1%} |"
+            + (f" {TIER_GUIDELINE[value]:.0%} |" if with_guideline else "")
+            for value, n in counts]
     return "\n".join([head, sep, *body])
 
 
-def mart_metadata(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dict[str, dg.MetadataValue]:
-    """Row count for any published table, plus a markdown distribution per class column of a mart."""
+def mart_metadata(facts: NodeFacts) -> dict[str, dg.MetadataValue]:
+    """Row count of a published table, plus a markdown distribution per class column of a mart."""
     metadata: dict[str, dg.MetadataValue] = {}
-    try:
-        rows = con.execute(f'select count(*) from {schema}."{table}"').fetchone()[0]
-    except duckdb.Error:
-        return metadata
-    metadata["dagster/row_count"] = dg.MetadataValue.int(rows)
-    for column in DISTRIBUTIONS.get(table, ()) if schema == "marts" else ():
-        metadata[f"distribution_{column}"] = dg.MetadataValue.md(
-            distribution_markdown(column, _distribution(con, table, column)))
+    if facts.row_count is not None:
+        metadata["dagster/row_count"] = dg.MetadataValue.int(facts.row_count)
+    for column, counts in facts.distributions.items():
+        metadata[f"distribution_{column}"] = dg.MetadataValue.md(distribution_markdown(column, counts))
     return metadata

@@ -328,6 +328,32 @@ def test_history_versions_follow_each_other_when_the_clock_was_set_back(built, t
     assert old_from < old_to, (old_from, old_to)
 
 
+def test_each_model_writes_the_facts_its_materialization_shows(built, tmp_path):
+    """As dbt builds a model, the model writes its columns and its parents', and its row count, where the
+    pipeline's step reads them while dbt goes on (macros/node_metadata.sql); nothing without the folder."""
+    from orchestration.transform.metadata import read_node_facts
+
+    project, built_warehouse = built
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(built_warehouse, warehouse)
+    folder = tmp_path / "o'brien's facts"
+    folder.mkdir()
+    model = "model.customer_warehouse.dim_customer"
+    as_of = {"CW_AS_OF": "2025-12-31"}
+    result = _dbt(project, warehouse, "run", "-s", "dim_customer", env=as_of)
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert read_node_facts(folder, model) is None
+    result = _dbt(project, warehouse, "run", "-s", "dim_customer", env={**as_of, "CW_NODE_METADATA_DIR": str(folder)})
+    assert result.returncode == 0, result.stdout[-2000:]
+    facts = read_node_facts(folder, model)
+    assert facts.row_count == _query(warehouse, "select count(*) from marts.dim_customer")[0][0] == 8
+    assert facts.distributions == {}
+    assert list(facts.columns[("marts", "dim_customer")]) == [
+        name for (name,) in _query(warehouse, "select column_name from information_schema.columns where "
+                                              "table_name = 'dim_customer' order by ordinal_position")]
+    assert facts.columns[("intermediate", "int_customers")]["customer_name"] == {"data_type": "VARCHAR"}
+
+
 def test_convergence_test_fails_with_too_few_passes(built):
     project, warehouse = built
     run = _dbt(project, warehouse, "run", "-s", "int_identity_resolved", "--vars", "{identity_label_passes: 1}")

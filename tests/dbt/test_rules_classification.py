@@ -102,7 +102,7 @@ def project(tmp_path: Path) -> Path:
     for name in ("dbt_project.yml", "profiles.yml"):
         shutil.copy(DBT_PROJECT / name, proj / name)
     for name in ("as_of_date.sql", "generate_schema_name.sql", "incremental_build.sql", "cte_not_materialized.sql",
-                 "query_threads.sql"):
+                 "query_threads.sql", "node_metadata.sql"):
         shutil.copy(DBT_PROJECT / "macros" / name, proj / "macros" / name)
     for folder in ("classification", "testing"):
         shutil.copytree(DBT_PROJECT / "macros" / folder, proj / "macros" / folder)

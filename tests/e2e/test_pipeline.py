@@ -71,6 +71,24 @@ def test_ui_shows_what_happened(published, dagster_home, monkeypatch):
         assert metadata("publish", "serving_database")["bytes"].value > 0
 
 
+def test_the_ui_shows_each_model_as_dbt_finishes_it(published, dagster_home, monkeypatch):
+    """A model's materialization (with its facts: row count, lineage) is stored while dbt still runs, not
+    when dbt exits: the staging and intermediate models' before dbt's last node finished."""
+    from datetime import datetime
+
+    monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
+    with dg.DagsterInstance.get() as instance:
+        stored = {key: instance.get_latest_materialization_event(dg.AssetKey(list(key)))
+                  for key in [("staging", "stg_crm__accounts"), ("intermediate", "int_identity_resolved")]}
+    (run_id,) = {event.run_id for event in stored.values()}
+    results = json.loads((DBT_PROJECT.project_dir / DBT_RUN_TARGETS / run_id / "run_results.json").read_text())
+    last_node_done = max(datetime.fromisoformat(t["completed_at"].replace("Z", "+00:00")).timestamp()
+                         for node in results["results"] for t in node["timing"])
+    for key, event in stored.items():
+        assert event.timestamp < last_node_done, f"{key} stored after dbt's last node"
+        assert "dagster/column_lineage" in event.asset_materialization.metadata or key[0] == "staging"
+
+
 def test_report_is_written_next_to_serving(published):
     warehouse, _ = published
     html = (warehouse / "report.html").read_text(encoding="utf-8")
