@@ -1,6 +1,6 @@
 {#- What a node's Dagster materialization shows, written by the node itself (a post-hook of every model,
     seed and snapshot: dbt_project.yml) so that the Dagster step can report the node while dbt still runs
-    (orchestration/transform/node_metadata.py). dbt holds the DuckDB file until it exits, so these can
+    (orchestration/transform/metadata.py). dbt holds the DuckDB file until it exits, so these can
     only be read in dbt's own connection:
     - the columns of the relation and of the relations it selects from (the column lineage's input);
     - its row count, when it is a table;
