@@ -34,7 +34,7 @@ from orchestration.resources import WarehouseResource
 from orchestration.settings import DBT_RUN_TARGETS, run_target, secret_names
 from orchestration.transform import parse_state
 from orchestration.transform.lineage import LineageCache, column_lineage
-from orchestration.transform.metadata import mart_metadata, read_node_facts
+from orchestration.transform.metadata import column_schema, mart_metadata, read_node_facts
 from orchestration.transform.project import DBT_PROJECT, TRANSLATOR, dbt_resource, ensure_manifest, lost_nodes
 
 PUBLISHED_LAYERS = ("marts", "audit")
@@ -132,8 +132,8 @@ def _event_key(context: dg.AssetExecutionContext, event) -> dg.AssetKey | None:
 
 def _with_metadata(context: dg.AssetExecutionContext, event, manifest, node_facts: Path, cache, plan: RunPlan,
                    target: Path):
-    """The same event, its metadata extended with column lineage, row count, class distributions (from the
-    facts the node wrote as dbt built it) and the fingerprint of the run's inputs."""
+    """The same event, its metadata extended with column lineage, column types, row count, class distributions
+    (from the facts the node wrote as dbt built it) and the fingerprint of the run's inputs."""
     key = _event_key(context, event)
     if not isinstance(event, dg.Output) or key is None:
         return event
@@ -147,6 +147,9 @@ def _with_metadata(context: dg.AssetExecutionContext, event, manifest, node_fact
     else:
         extra.update(column_lineage(unique_id, manifest, facts.columns, LINEAGE_TRANSLATOR, DBT_PROJECT,
                                     DBT_PROJECT.project_dir / target, cache))
+        node = manifest["nodes"].get(unique_id) or {}
+        extra.update(column_schema(facts, (node.get("schema"), node.get("alias") or node.get("name")),
+                                   node.get("columns") or {}))
         if key.path[0] in PUBLISHED_LAYERS:
             extra.update(mart_metadata(facts))
     extra["cw/rebuilt"] = True

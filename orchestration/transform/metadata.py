@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -79,3 +81,15 @@ def mart_metadata(facts: NodeFacts) -> dict[str, dg.MetadataValue]:
     for column, counts in facts.distributions.items():
         metadata[f"distribution_{column}"] = dg.MetadataValue.md(distribution_markdown(column, counts))
     return metadata
+
+
+def column_schema(facts: NodeFacts, relation: tuple[str, str],
+                  described: Mapping[str, Mapping[str, Any]]) -> dict[str, dg.TableSchema]:
+    """`dagster/column_schema` of the node's relation: its columns in order with the types DuckDB gave them and
+    the descriptions of the node's yml (`described`: the manifest's columns), for the UI's Columns tab."""
+    columns = facts.columns.get(relation)
+    if not columns:
+        return {}
+    return {"dagster/column_schema": dg.TableSchema(columns=[
+        dg.TableColumn(name, info["data_type"], description=(described.get(name) or {}).get("description") or None)
+        for name, info in columns.items()])}

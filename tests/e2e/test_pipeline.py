@@ -63,6 +63,8 @@ def test_ui_shows_what_happened(published, dagster_home, monkeypatch):
         tier = metadata("marts", "customer_tier")
         assert "| A |" in tier["distribution_tier"].value and "guideline" in tier["distribution_tier"].value
         assert tier["dagster/row_count"].value > 0
+        tier_column = next(c for c in tier["dagster/column_schema"].value.columns if c.name == "tier")
+        assert tier_column.type == "VARCHAR" and tier_column.description
         actions = metadata("marts", "customer_actions")
         assert "| next_action |" in actions["distribution_next_action"].value
         assert "| primary_need |" in metadata("marts", "customer_needs")["distribution_primary_need"].value
