@@ -45,17 +45,17 @@ def read_node_facts(folder: Path, unique_id: str) -> NodeFacts | None:
     """The facts `unique_id` wrote into `folder` in this build, or None when there are none (or unreadable)."""
     try:
         row = json.loads(facts_path(folder, unique_id).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        columns: RelationColumns = {}
+        for column in row.get("columns") or []:
+            columns.setdefault((column["schema"], column["table"]), {})[column["column"]] = {
+                "data_type": column["data_type"]}
+        distributions = {d["column"]: [(v["value"], int(v["n"])) for v in d["values"] or []]
+                         for d in row.get("distributions") or []}
+        row_count = row.get("row_count")
+        return NodeFacts(columns, None if row_count is None else int(row_count), distributions)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:  # a nicety: never fail the step
         log.debug("no node facts for %s: %s", unique_id, exc)
         return None
-    columns: RelationColumns = {}
-    for column in row.get("columns") or []:
-        columns.setdefault((column["schema"], column["table"]), {})[column["column"]] = {
-            "data_type": column["data_type"]}
-    distributions = {d["column"]: [(v["value"], int(v["n"])) for v in d["values"] or []]
-                     for d in row.get("distributions") or []}
-    row_count = row.get("row_count")
-    return NodeFacts(columns, None if row_count is None else int(row_count), distributions)
 
 
 def distribution_markdown(column: str, counts: list[tuple[str, int]]) -> str:

@@ -46,3 +46,5 @@ def test_a_missing_or_torn_facts_file_gives_no_facts(tmp_path):
     assert read_node_facts(tmp_path, NODE).distributions == {}
     (tmp_path / f"{NODE}.json").write_text(whole[: len(whole) // 2])
     assert read_node_facts(tmp_path, NODE) is None
+    (tmp_path / f"{NODE}.json").write_text('{"columns": [{"schema": "marts"}]}')  # not what the hook writes
+    assert read_node_facts(tmp_path, NODE) is None
