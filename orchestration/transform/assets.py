@@ -33,8 +33,8 @@ from orchestration.quality.carry_over import carried_over_events
 from orchestration.resources import WarehouseResource
 from orchestration.settings import DBT_RUN_TARGETS, run_target, secret_names
 from orchestration.transform import parse_state
-from orchestration.transform.lineage import LineageCache, column_lineage
-from orchestration.transform.metadata import column_schema, mart_metadata, read_node_facts
+from orchestration.transform.lineage import LineageCache, column_lineage, columns_of
+from orchestration.transform.metadata import column_schema, counts_metadata, read_node_facts
 from orchestration.transform.project import DBT_PROJECT, TRANSLATOR, dbt_resource, ensure_manifest, lost_nodes
 
 PUBLISHED_LAYERS = ("marts", "audit")
@@ -132,8 +132,9 @@ def _event_key(context: dg.AssetExecutionContext, event) -> dg.AssetKey | None:
 
 def _with_metadata(context: dg.AssetExecutionContext, event, manifest, node_facts: Path, cache, plan: RunPlan,
                    target: Path):
-    """The same event, its metadata extended with column lineage, column types, row count, class distributions
-    (from the facts the node wrote as dbt built it) and the fingerprint of the run's inputs."""
+    """The same event, its metadata extended with column lineage, column types, a table's row count, a mart's
+    class distributions (from the facts the node wrote as dbt built it) and the fingerprint of the run's
+    inputs."""
     key = _event_key(context, event)
     if not isinstance(event, dg.Output) or key is None:
         return event
@@ -147,11 +148,9 @@ def _with_metadata(context: dg.AssetExecutionContext, event, manifest, node_fact
     else:
         extra.update(column_lineage(unique_id, manifest, facts.columns, LINEAGE_TRANSLATOR, DBT_PROJECT,
                                     DBT_PROJECT.project_dir / target, cache))
-        node = manifest["nodes"].get(unique_id) or {}
-        extra.update(column_schema(facts, (node.get("schema"), node.get("alias") or node.get("name")),
-                                   node.get("columns") or {}))
-        if key.path[0] in PUBLISHED_LAYERS:
-            extra.update(mart_metadata(facts))
+        node = manifest["nodes"][unique_id]
+        extra.update(column_schema(columns_of(node, facts.columns), node.get("columns") or {}))
+        extra.update(counts_metadata(facts))
     extra["cw/rebuilt"] = True
     extra["cw/inputs_fingerprint"] = plan.inputs_fingerprint
     return event.with_metadata({**event.metadata, **extra})

@@ -25,7 +25,8 @@ from orchestration.compat import column_lineage_metadata, deserialize_metadata, 
 log = logging.getLogger(__name__)
 
 
-def _columns_of(props: Mapping[str, Any], columns: Mapping[tuple[str, str], dict]) -> dict[str, dict[str, str]]:
+def columns_of(props: Mapping[str, Any], columns: Mapping[tuple[str, str], dict]) -> dict[str, dict[str, str]]:
+    """The columns of a manifest node's relation (a source's: as its yml declares them)."""
     if props["resource_type"] == "source":  # external Parquet: the types declared in the sources yml
         return {name: {"data_type": c.get("data_type") or "varchar"} for name, c in props["columns"].items()}
     return columns.get((props["schema"], props.get("alias") or props["name"]), {})
@@ -83,8 +84,8 @@ def column_lineage(unique_id: str, manifest: Mapping[str, Any], columns: Mapping
         for parent_id in manifest["parent_map"].get(unique_id, []):
             parent = manifest["nodes"].get(parent_id) or manifest["sources"].get(parent_id)
             if parent and parent.get("relation_name"):
-                parents[parent["relation_name"]] = _columns_of(parent, columns)
-        own = _columns_of(props, columns)
+                parents[parent["relation_name"]] = columns_of(parent, columns)
+        own = columns_of(props, columns)
         fingerprint = cache.fingerprint(unique_id, own, parents) if cache else ""
         cached = cache.get(fingerprint) if cache else None
         if cached is not None:

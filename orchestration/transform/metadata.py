@@ -37,14 +37,10 @@ class NodeFacts:
     distributions: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
 
-def facts_path(folder: Path, unique_id: str) -> Path:
-    return folder / f"{unique_id}.json"
-
-
 def read_node_facts(folder: Path, unique_id: str) -> NodeFacts | None:
     """The facts `unique_id` wrote into `folder` in this build, or None when there are none (or unreadable)."""
     try:
-        row = json.loads(facts_path(folder, unique_id).read_text(encoding="utf-8"))
+        row = json.loads((folder / f"{unique_id}.json").read_text(encoding="utf-8"))
         columns: RelationColumns = {}
         for column in row.get("columns") or []:
             columns.setdefault((column["schema"], column["table"]), {})[column["column"]] = {
@@ -73,8 +69,8 @@ def distribution_markdown(column: str, counts: list[tuple[str, int]]) -> str:
     return "\n".join([head, sep, *body])
 
 
-def mart_metadata(facts: NodeFacts) -> dict[str, dg.MetadataValue]:
-    """Row count of a published table, plus a markdown distribution per class column of a mart."""
+def counts_metadata(facts: NodeFacts) -> dict[str, dg.MetadataValue]:
+    """The row count of a table (a view has none), plus a markdown distribution per class column of a mart."""
     metadata: dict[str, dg.MetadataValue] = {}
     if facts.row_count is not None:
         metadata["dagster/row_count"] = dg.MetadataValue.int(facts.row_count)
@@ -83,11 +79,10 @@ def mart_metadata(facts: NodeFacts) -> dict[str, dg.MetadataValue]:
     return metadata
 
 
-def column_schema(facts: NodeFacts, relation: tuple[str, str],
+def column_schema(columns: Mapping[str, Mapping[str, str]],
                   described: Mapping[str, Mapping[str, Any]]) -> dict[str, dg.TableSchema]:
-    """`dagster/column_schema` of the node's relation: its columns in order with the types DuckDB gave them and
+    """`dagster/column_schema` of a node's relation: its `columns` in order with the types DuckDB gave them and
     the descriptions of the node's yml (`described`: the manifest's columns), for the UI's Columns tab."""
-    columns = facts.columns.get(relation)
     if not columns:
         return {}
     return {"dagster/column_schema": dg.TableSchema(columns=[

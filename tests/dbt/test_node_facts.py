@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.transform.metadata import mart_metadata, read_node_facts
+from orchestration.transform.metadata import counts_metadata, read_node_facts
 
 NODE = "model.customer_warehouse.customer_tier"
 
@@ -32,7 +32,7 @@ def test_tier_shares_are_among_buyers_next_to_the_guideline(tmp_path):
     facts = read_node_facts(tmp_path, NODE)
     assert facts.columns == {("marts", "customer_tier"): {"tier": {"data_type": "VARCHAR"}},
                              ("marts", "dim_customer"): {"customer_key": {"data_type": "VARCHAR"}}}
-    metadata = mart_metadata(facts)
+    metadata = counts_metadata(facts)
     assert metadata["dagster/row_count"].value == 20
     tier = metadata["distribution_tier"].value
     assert "| A | 1 | 10.0% | 10% |" in tier and "| C | 6 | 60.0% | 60% |" in tier and "(none)" not in tier

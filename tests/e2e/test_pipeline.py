@@ -89,6 +89,9 @@ def test_the_ui_shows_each_model_as_dbt_finishes_it(published, dagster_home, mon
     for key, event in stored.items():
         assert event.timestamp < last_node_done, f"{key} stored after dbt's last node"
         assert "dagster/column_lineage" in event.asset_materialization.metadata or key[0] == "staging"
+    # every table's materialization carries its row count, not only the published ones'
+    assert stored[("intermediate", "int_identity_resolved")].asset_materialization.metadata[
+        "dagster/row_count"].value > 0
 
 
 def test_report_is_written_next_to_serving(published):
